@@ -103,6 +103,14 @@ public struct SessionRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var createdAt: Date
     public var expiresAt: Date
 
+    public init(tokenHash: String, userID: Int64, csrfToken: String, createdAt: Date, expiresAt: Date) {
+        self.tokenHash = tokenHash
+        self.userID = userID
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
     public enum Columns {
         public static let tokenHash = Column(CodingKeys.tokenHash)
         public static let userID = Column(CodingKeys.userID)
@@ -122,6 +130,15 @@ public struct APITokenRecord: Codable, Sendable, Equatable, FetchableRecord, Mut
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+
+    public init(userID: Int64, name: String, tokenHash: String, prefix: String, createdAt: Date) {
+        self.id = nil
+        self.userID = userID
+        self.name = name
+        self.tokenHash = tokenHash
+        self.prefix = prefix
+        self.createdAt = createdAt
+    }
 
     public enum Columns {
         public static let userID = Column(CodingKeys.userID)

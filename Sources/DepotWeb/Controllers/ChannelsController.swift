@@ -1,0 +1,278 @@
+import DepotCore
+import DepotStore
+import Foundation
+import Hummingbird
+
+/// Channel pages: list, create, view (Packages / Mirrors / Settings tabs), edit, freeze, delete, subchannels.
+struct ChannelsController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to router: RouterGroup<DepotContext>) {
+        router.get("/", use: { _, _ in Redirect.to(SitePath.channels) })
+        router.get("/channels", use: list)
+        router.post("/channels", use: create)
+        router.get("/channels/-/new", use: newForm)
+        // A channel is `/channels/NAME`, a subchannel `/channels/NAME/CHILD`; actions follow `/-/`.
+        for base in ["/channels/:c", "/channels/:c/:s"] {
+            router.get(RouterPath(base), use: { try await show($0, $1, tab: "packages") })
+            router.get(RouterPath(base + "/-/packages"), use: { try await show($0, $1, tab: "packages") })
+            router.get(RouterPath(base + "/-/mirrors"), use: { try await show($0, $1, tab: "mirrors") })
+            router.get(RouterPath(base + "/-/settings"), use: { try await show($0, $1, tab: "settings") })
+            router.post(RouterPath(base + "/-/settings"), use: update)
+            router.post(RouterPath(base + "/-/freeze"), use: { try await freeze($0, $1, frozen: true) })
+            router.post(RouterPath(base + "/-/unfreeze"), use: { try await freeze($0, $1, frozen: false) })
+            router.get(RouterPath(base + "/-/delete"), use: confirmDelete)
+            router.post(RouterPath(base + "/-/delete"), use: delete)
+        }
+        router.get("/channels/:c/-/new-subchannel", use: newSubchannelForm)
+        router.post("/channels/:c/-/subchannels", use: createSubchannel)
+    }
+
+    // MARK: Loading
+
+    /// The channel named by the path, after checking the caller may `action` it.
+    func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> ChannelRecord {
+        let parent = try context.parameters.require("c")
+        let fullName = context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent
+        guard ChannelPath(fullName: fullName) != nil, let channel = try await database.channel(fullName: fullName) else {
+            if context.user == nil { throw AppError.unauthorized }
+            throw AppError.notFound("channel")
+        }
+        try context.require(action, channel: channel)
+        return channel
+    }
+
+    func orgNames() async throws -> [Int64: String] {
+        Dictionary(uniqueKeysWithValues: try await database.orgs().compactMap { org in org.id.map { ($0, org.name) } })
+    }
+
+    // MARK: List
+
+    @Sendable func list(_ request: Request, context: DepotContext) async throws -> Response {
+        let filter = (request.uri.queryParameters["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+        let names = try await orgNames()
+        let visible = try await database.channels(nameContains: filter).filter { context.can(.view, channel: $0) }
+        let canCreate = try await creatableOrgs(context).isEmpty == false
+        let page = ChannelListPage(
+            site: Site(context: context, section: "channels"), filter: filter,
+            channels: visible.map { ChannelRow($0, orgName: names[$0.orgID] ?? "") }, canCreate: canCreate)
+        return try services.renderer.response("channels", page)
+    }
+
+    // MARK: Create
+
+    /// Organisations where the caller may create channels.
+    func creatableOrgs(_ context: DepotContext) async throws -> [OrgRecord] {
+        guard context.user != nil else { return [] }
+        return try await database.orgs().filter { org in
+            org.id.map { context.principal.can(.create, on: .channels, in: $0) } ?? false
+        }
+    }
+
+    @Sendable func newForm(_ request: Request, context: DepotContext) async throws -> Response {
+        try context.requireUser()
+        let orgs = try await creatableOrgs(context)
+        guard !orgs.isEmpty else {
+            throw AppError.forbidden("Your role does not allow you to create channels in any organisation.")
+        }
+        let preselected = request.uri.queryParameters["org"].map(String.init) ?? ""
+        return try renderChannelForm(
+            context, orgs: orgs, selectedOrg: preselected, input: ChannelInput(name: "", description: "", privacy: "public"),
+            errors: ValidationErrors(), status: .ok)
+    }
+
+    func renderChannelForm(
+        _ context: DepotContext, orgs: [OrgRecord], selectedOrg: String, input: ChannelInput, errors: ValidationErrors,
+        status: HTTPResponse.Status
+    ) throws -> Response {
+        let page = ChannelFormPage(
+            site: Site(context: context, section: "channels"), title: "Create channel", action: SitePath.channels,
+            cancelURL: SitePath.channels, parentName: nil,
+            orgs: orgs.map { SelectOption(value: $0.name, label: $0.name, selected: $0.name == selectedOrg || orgs.count == 1) },
+            name: input.name, description: input.description,
+            privacy: ChannelFormPage.privacyOptions(selected: input.privacy), errors: FieldErrors(errors))
+        return try services.renderer.response("channel-form", page, status: status)
+    }
+
+    @Sendable func create(_ request: Request, context: DepotContext) async throws -> Response {
+        try context.requireUser()
+        let form = context.form
+        let input = ChannelInput(name: form.text("name"), description: form.text("description"), privacy: form.text("privacy"))
+        let orgs = try await creatableOrgs(context)
+        let orgName = form.text("org")
+        guard let org = orgs.first(where: { $0.name == orgName }), let orgID = org.id else {
+            if orgs.isEmpty { throw AppError.forbidden("Your role does not allow you to create channels in any organisation.") }
+            return try renderChannelForm(
+                context, orgs: orgs, selectedOrg: orgName, input: input,
+                errors: ValidationErrors(field: "org", message: "Choose an organisation."), status: .badRequest)
+        }
+        do {
+            let channel = try await database.createChannel(org: orgID, parent: nil, input: input, by: context.auditActor)
+            return Redirect.to(SitePath.channel(channel.fullName), flash: "Channel \(channel.fullName) created.")
+        } catch let error as StoreError {
+            return try renderChannelForm(
+                context, orgs: orgs, selectedOrg: orgName, input: input, errors: error.validationErrors, status: .badRequest)
+        }
+    }
+
+    @Sendable func newSubchannelForm(_ request: Request, context: DepotContext) async throws -> Response {
+        let parent = try await channel(context, .view)
+        try context.require(.create, on: .subchannels, in: parent.orgID, isPublic: parent.isPublic)
+        return try renderSubchannelForm(
+            context, parent: parent, input: ChannelInput(name: "", description: "", privacy: parent.privacy),
+            errors: ValidationErrors(), status: .ok)
+    }
+
+    func renderSubchannelForm(
+        _ context: DepotContext, parent: ChannelRecord, input: ChannelInput, errors: ValidationErrors, status: HTTPResponse.Status
+    ) throws -> Response {
+        let page = ChannelFormPage(
+            site: Site(context: context, section: "channels"), title: "Create subchannel of \(parent.fullName)",
+            action: SitePath.channel(parent.fullName, "subchannels"), cancelURL: SitePath.channel(parent.fullName),
+            parentName: parent.fullName, orgs: [], name: input.name, description: input.description,
+            privacy: ChannelFormPage.privacyOptions(selected: input.privacy), errors: FieldErrors(errors))
+        return try services.renderer.response("channel-form", page, status: status)
+    }
+
+    @Sendable func createSubchannel(_ request: Request, context: DepotContext) async throws -> Response {
+        let parent = try await channel(context, .view)
+        try context.require(.create, on: .subchannels, in: parent.orgID, isPublic: parent.isPublic)
+        let form = context.form
+        let input = ChannelInput(name: form.text("name"), description: form.text("description"), privacy: form.text("privacy"))
+        do {
+            let channel = try await database.createChannel(org: parent.orgID, parent: parent, input: input, by: context.auditActor)
+            return Redirect.to(SitePath.channel(channel.fullName), flash: "Subchannel \(channel.fullName) created.")
+        } catch let error as StoreError {
+            return try renderSubchannelForm(
+                context, parent: parent, input: input, errors: error.validationErrors, status: .badRequest)
+        }
+    }
+
+    // MARK: View and settings
+
+    @Sendable func show(_ request: Request, _ context: DepotContext, tab: String) async throws -> Response {
+        let channel = try await channel(context, .view)
+        return try await renderChannel(
+            request, context, channel: channel, tab: tab,
+            input: ChannelInput(name: channel.name, description: channel.description, privacy: channel.privacy),
+            errors: ValidationErrors(), status: .ok)
+    }
+
+    func renderChannel(
+        _ request: Request, _ context: DepotContext, channel: ChannelRecord, tab: String, input: ChannelInput,
+        errors: ValidationErrors, status: HTTPResponse.Status
+    ) async throws -> Response {
+        let names = try await orgNames()
+        let orgName = names[channel.orgID] ?? ""
+        let subchannels = channel.isSubchannel ? [] : try await database.subchannels(of: channel.id!)
+            .filter { context.can(.view, channel: $0) }
+        let parent = try await channel.parentID.asyncMap { try await database.channel(id: $0) } ?? nil
+        let path = ChannelPath(fullName: channel.fullName) ?? ChannelPath(parent: channel.name)
+        let tabs = [("packages", "Packages"), ("mirrors", "Mirrors"), ("settings", "Settings")].map { name, title in
+            ChannelTab(
+                name: name, title: title,
+                url: name == "packages" ? SitePath.channel(channel.fullName) : SitePath.channel(channel.fullName, name),
+                active: name == tab)
+        }
+        let page = ChannelPage(
+            site: Site(context: context, section: "channels"),
+            title: channel.fullName, fullName: channel.fullName, orgName: orgName, orgURL: SitePath.org(orgName),
+            description: channel.description, privacy: ChannelPrivacy(rawValue: channel.privacy)?.title ?? channel.privacy,
+            isPrivate: !channel.isPublic, frozen: channel.frozen, frozenAt: DisplayDate.string(channel.frozenAt),
+            createdAt: DisplayDate.string(channel.createdAt),
+            parentName: parent?.fullName, parentURL: parent.map { SitePath.channel($0.fullName) },
+            isSubchannel: channel.isSubchannel, tabs: tabs,
+            tabPackages: tab == "packages", tabMirrors: tab == "mirrors", tabSettings: tab == "settings",
+            subchannels: subchannels.map { ChannelRow($0, orgName: orgName) },
+            snippets: ClientSnippets(baseURL: services.baseURL(for: request), channel: path, isPrivate: !channel.isPublic),
+            canFreeze: context.can(.freeze, channel: channel),
+            canEdit: context.can(.edit, channel: channel),
+            canDelete: context.can(.delete, channel: channel),
+            canCreateSubchannel: !channel.isSubchannel
+                && context.principal.can(.create, on: .subchannels, in: channel.orgID),
+            canCreateMirror: context.principal.can(.create, on: path.mirrorCategory, in: channel.orgID),
+            freezeURL: SitePath.channel(channel.fullName, "freeze"),
+            unfreezeURL: SitePath.channel(channel.fullName, "unfreeze"),
+            deleteURL: SitePath.channel(channel.fullName, "delete"),
+            settingsURL: SitePath.channel(channel.fullName, "settings"),
+            newSubchannelURL: SitePath.channel(channel.fullName, "new-subchannel"),
+            formDescription: input.description,
+            formPrivacy: ChannelFormPage.privacyOptions(selected: input.privacy),
+            errors: FieldErrors(errors))
+        return try services.renderer.response("channel", page, status: status)
+    }
+
+    @Sendable func update(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .edit)
+        let form = context.form
+        let input = ChannelInput(name: channel.name, description: form.text("description"), privacy: form.text("privacy"))
+        do {
+            let updated = try await database.updateChannel(id: channel.id!, input: input, by: context.auditActor)
+            return Redirect.to(SitePath.channel(updated.fullName, "settings"), flash: "Settings of \(updated.fullName) saved.")
+        } catch let error as StoreError {
+            return try await renderChannel(
+                request, context, channel: channel, tab: "settings", input: input, errors: error.validationErrors,
+                status: .badRequest)
+        }
+    }
+
+    @Sendable func freeze(_ request: Request, _ context: DepotContext, frozen: Bool) async throws -> Response {
+        let channel = try await channel(context, .freeze)
+        let updated = try await database.setFrozen(channelID: channel.id!, frozen: frozen, by: context.auditActor)
+        let message = frozen
+            ? "\(updated.fullName) is frozen: clients keep getting its index as it is now until you unfreeze it."
+            : "\(updated.fullName) is unfrozen: clients now get its current index."
+        return Redirect.to(SitePath.channel(updated.fullName), flash: message)
+    }
+
+    // MARK: Delete
+
+    @Sendable func confirmDelete(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .delete)
+        return try await renderConfirmDelete(context, channel: channel, errors: ValidationErrors(), status: .ok)
+    }
+
+    func renderConfirmDelete(
+        _ context: DepotContext, channel: ChannelRecord, errors: ValidationErrors, status: HTTPResponse.Status
+    ) async throws -> Response {
+        let subchannels = channel.isSubchannel ? [] : try await database.subchannels(of: channel.id!).map(\.fullName)
+        let page = ConfirmDeletePage(
+            site: Site(context: context, section: "channels"), title: "Delete \(channel.fullName)",
+            fullName: channel.fullName, action: SitePath.channel(channel.fullName, "delete"),
+            cancelURL: SitePath.channel(channel.fullName), subchannels: subchannels, errors: FieldErrors(errors))
+        return try services.renderer.response("channel-delete", page, status: status)
+    }
+
+    @Sendable func delete(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .delete)
+        guard context.form.text("confirm") == channel.fullName else {
+            return try await renderConfirmDelete(
+                context, channel: channel,
+                errors: ValidationErrors(field: "confirm", message: "Type the channel's name, \(channel.fullName), to confirm."),
+                status: .badRequest)
+        }
+        try await database.deleteChannel(id: channel.id!, by: context.auditActor)
+        return Redirect.to(SitePath.channels, flash: "Channel \(channel.fullName) deleted.")
+    }
+}
+
+extension StoreError {
+    /// The error as per-field messages for a form.
+    var validationErrors: ValidationErrors {
+        switch self {
+        case .invalid(let errors): errors
+        case .duplicate(let field, let message): ValidationErrors(field: field, message: message)
+        case .conflict(let message), .notFound(let message): ValidationErrors(field: "form", message: message)
+        }
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        switch self {
+        case .some(let value): try await transform(value)
+        case .none: nil
+        }
+    }
+}
