@@ -25,3 +25,14 @@ public struct AuditActor: Sendable, Equatable {
     /// Changes made from the command line on the server itself.
     public static let system = AuditActor(id: nil, name: "system")
 }
+
+extension StoreError {
+    /// One line for a person (CLI, logs).
+    public var userMessage: String {
+        switch self {
+        case .notFound(let what): "No such \(what)."
+        case .duplicate(_, let message), .conflict(let message): message
+        case .invalid(let errors): errors.fields.map(\.message).joined(separator: " ")
+        }
+    }
+}

@@ -212,3 +212,28 @@ extension AppDatabase {
         return Principal(userID: userID, userName: user.name, isAdmin: user.isAdmin, grants: grants)
     }
 }
+
+/// One organisation a user belongs to, with their role's title.
+public struct UserMembership: Sendable, Equatable {
+    public let orgID: Int64
+    public let roleTitle: String
+}
+
+extension AppDatabase {
+    public func members(ofUser userID: Int64) async throws -> [UserMembership] {
+        try await reader.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.orgID, m.builtInRole, r.name AS customName FROM memberships m
+                    LEFT JOIN custom_roles r ON r.id = m.customRoleID WHERE m.userID = ?
+                    """,
+                arguments: [userID]
+            ).map { row in
+                let key: String? = row["builtInRole"]
+                let title = key.flatMap { BuiltInRole(rawValue: $0)?.title } ?? (row["customName"] as String?) ?? "?"
+                return UserMembership(orgID: row["orgID"], roleTitle: title)
+            }
+        }
+    }
+}

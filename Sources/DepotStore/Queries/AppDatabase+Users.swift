@@ -52,3 +52,17 @@ extension AppDatabase {
         }
     }
 }
+
+public struct InstanceCounts: Sendable {
+    public let users: Int
+    public let orgs: Int
+    public let channels: Int
+}
+
+extension AppDatabase {
+    public func counts() async throws -> InstanceCounts {
+        try await reader.read { db in
+            InstanceCounts(users: try UserRecord.fetchCount(db), orgs: try OrgRecord.fetchCount(db), channels: try ChannelRecord.fetchCount(db))
+        }
+    }
+}

@@ -184,7 +184,7 @@ struct ChannelsController {
             parentName: parent?.fullName, parentURL: parent.map { SitePath.channel($0.fullName) },
             isSubchannel: channel.isSubchannel, tabs: tabs,
             tabPackages: tab == "packages", tabMirrors: tab == "mirrors", tabSettings: tab == "settings",
-            subchannels: subchannels.map { ChannelRow($0, orgName: orgName) },
+            subchannels: subchannels.map { ChannelRow($0, orgName: orgName) }, hasSubchannels: !subchannels.isEmpty,
             snippets: ClientSnippets(baseURL: services.baseURL(for: request), channel: path, isPrivate: !channel.isPublic),
             canFreeze: context.can(.freeze, channel: channel),
             canEdit: context.can(.edit, channel: channel),
@@ -240,7 +240,8 @@ struct ChannelsController {
         let page = ConfirmDeletePage(
             site: Site(context: context, section: "channels"), title: "Delete \(channel.fullName)",
             fullName: channel.fullName, action: SitePath.channel(channel.fullName, "delete"),
-            cancelURL: SitePath.channel(channel.fullName), subchannels: subchannels, errors: FieldErrors(errors))
+            cancelURL: SitePath.channel(channel.fullName), subchannels: subchannels,
+            hasSubchannels: !subchannels.isEmpty, errors: FieldErrors(errors))
         return try services.renderer.response("channel-delete", page, status: status)
     }
 

@@ -112,6 +112,7 @@ struct ChannelPage: Sendable {
     let tabMirrors: Bool
     let tabSettings: Bool
     let subchannels: [ChannelRow]
+    let hasSubchannels: Bool
     let snippets: ClientSnippets
     // actions
     let canFreeze: Bool
@@ -137,5 +138,6 @@ struct ConfirmDeletePage: Sendable {
     let action: String
     let cancelURL: String
     let subchannels: [String]
+    let hasSubchannels: Bool
     let errors: FieldErrors
 }
