@@ -39,8 +39,12 @@ func buildRouter(services: AppServices) throws -> Router<DepotContext> {
     let metrics = RequestMetrics()
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
+    // Static files under /public: served where the routes answer 404.
+    router.add(middleware: FileMiddleware(
+        services.config.publicDirectory.path, urlBasePath: "/public",
+        cacheControl: .init([(MediaType(type: .text), [.maxAge(3600)])])
+    ).withServeOnNotFoundResponse())
     router.add(middleware: ErrorMiddleware(renderer: services.renderer))  // errors while identifying the caller
-    router.add(middleware: FileMiddleware(services.config.publicDirectory.path, urlBasePath: "/public", searchForIndexHtml: false))
     router.add(middleware: AuthMiddleware(database: services.database))
     router.add(middleware: ErrorMiddleware(renderer: services.renderer))  // every other error, with the caller known
     router.add(middleware: CSRFMiddleware())
