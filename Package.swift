@@ -72,7 +72,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DepotCoreTests", dependencies: ["DepotCore"]),
-        .testTarget(name: "DepotStoreTests", dependencies: ["DepotStore"]),
+        .testTarget(name: "DepotStoreTests", dependencies: ["DepotStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "DepotWebTests",
             dependencies: [

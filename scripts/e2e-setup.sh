@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the browser end-to-end test (Tests/EndToEnd/browser_test.py)
+# needs: Debian's chromium, chromium-driver and python3-venv, and a Python
+# venv at $ROOT/.venv-e2e with selenium. Idempotent; does nothing slow when
+# everything is already present.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv-e2e"
+PACKAGES=(chromium chromium-driver python3-venv)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    status="$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"
+    if [[ "$status" != "install ok installed" ]]; then
+        missing+=("$pkg")
+    fi
+done
+
+if ((${#missing[@]} > 0)); then
+    echo "e2e-setup: installing ${missing[*]}"
+    SUDO=()
+    if [[ "$(id -u)" -ne 0 ]]; then
+        SUDO=(sudo)
+    fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian's python3 (the one python3-venv is for); fall back to PATH's.
+PYTHON=/usr/bin/python3
+if [[ ! -x "$PYTHON" ]]; then
+    PYTHON="$(command -v python3)"
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+    echo "e2e-setup: creating venv $VENV"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+
+if ! "$VENV/bin/python" -c 'import selenium' >/dev/null 2>&1; then
+    echo "e2e-setup: installing selenium into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check selenium
+fi
+
+echo "e2e-setup: ready ($VENV/bin/python)"
