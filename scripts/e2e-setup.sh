@@ -24,7 +24,7 @@ if ((${#missing[@]} > 0)); then
         SUDO=(sudo)
     fi
     "${SUDO[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "${missing[@]}"
 fi
 
 # Debian's python3 (the one python3-venv is for); fall back to PATH's.
