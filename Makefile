@@ -1,0 +1,38 @@
+# Depot: `make run` starts the server on ./data, `make test` runs every test.
+SHELL := /bin/bash
+export PATH := $(PATH):/opt/swift/usr/bin
+PORT ?= 8080
+HOST ?= 127.0.0.1
+DATA ?= ./data
+
+.PHONY: deps build release run dev test unit e2e clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+## Start Depot on the embedded defaults: SQLite and files under ./data, http://127.0.0.1:8080
+run: release
+	.build/release/depot serve --host $(HOST) --port $(PORT) --data $(DATA)
+
+## Development: debug build, templates re-read on every request.
+dev: build
+	.build/debug/depot serve --host $(HOST) --port $(PORT) --data $(DATA) --reload
+
+## The whole test suite: unit and HTTP tests, then the end-to-end browser test.
+test: unit e2e
+
+unit: deps
+	swift build --build-tests
+	swift test --skip-build
+
+e2e: build
+	scripts/e2e.sh
+
+clean:
+	rm -rf .build .venv-e2e
