@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the browser end-to-end test (Tests/EndToEnd/browser_test.py)
-# needs: Debian's chromium, chromium-driver and python3-venv, and a Python
-# venv at $ROOT/.venv-e2e with selenium. Idempotent; does nothing slow when
+# Installs what the end-to-end tests (Tests/EndToEnd/browser_test.py,
+# Tests/EndToEnd/conda_test.py) need: Debian's chromium, chromium-driver and
+# python3-venv, and a Python venv at $ROOT/.venv-e2e with selenium, py-rattler,
+# conda-package-handling and zstandard. Idempotent; does nothing slow when
 # everything is already present.
 set -euo pipefail
 
@@ -42,6 +43,11 @@ fi
 if ! "$VENV/bin/python" -c 'import selenium' >/dev/null 2>&1; then
     echo "e2e-setup: installing selenium into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check selenium
+fi
+
+if ! "$VENV/bin/python" -c 'import rattler, conda_package_handling, zstandard' >/dev/null 2>&1; then
+    echo "e2e-setup: installing py-rattler conda-package-handling zstandard into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check py-rattler conda-package-handling zstandard
 fi
 
 echo "e2e-setup: ready ($VENV/bin/python)"

@@ -75,6 +75,89 @@ extension AppDatabase {
                 t.column("details", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v2-conda-mirrors") { db in
+            try db.create(table: "mirrors") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("channel", inTable: "channels", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("mode", .text).notNull()
+                t.column("sourceURL", .text).notNull()
+                t.column("subdirs", .text).notNull().defaults(to: "")
+                t.column("cron", .text).notNull()
+                t.column("status", .text).notNull().defaults(to: "")
+                t.column("step", .text).notNull().defaults(to: "")
+                t.column("statusDescription", .text).notNull().defaults(to: "")
+                t.column("progressDone", .integer).notNull().defaults(to: 0)
+                t.column("progressTotal", .integer).notNull().defaults(to: 0)
+                t.column("progressBytes", .integer).notNull().defaults(to: 0)
+                t.column("lastCompletedAt", .datetime)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["channelID", "name"])
+            }
+            try db.create(table: "mirror_runs") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("mirror", inTable: "mirrors", onDelete: .cascade).notNull()
+                t.column("status", .text).notNull().indexed()
+                t.column("trigger", .text).notNull()
+                t.column("queuedAt", .datetime).notNull()
+                t.column("startedAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.column("error", .text)
+                t.column("sourceCount", .integer).notNull().defaults(to: 0)
+                t.column("keptCount", .integer).notNull().defaults(to: 0)
+                t.column("filteredCount", .integer).notNull().defaults(to: 0)
+                t.column("downloadedCount", .integer).notNull().defaults(to: 0)
+                t.column("downloadedBytes", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "run_filtered") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", inTable: "mirror_runs", onDelete: .cascade).notNull()
+                t.column("subdir", .text).notNull()
+                t.column("filename", .text).notNull()
+                t.column("reason", .text).notNull()
+                t.column("detail", .text).notNull().defaults(to: "")
+            }
+            try db.create(table: "packages") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("channel", inTable: "channels", onDelete: .cascade).notNull()
+                t.belongsTo("mirror", inTable: "mirrors", onDelete: .cascade)
+                t.column("subdir", .text).notNull()
+                t.column("filename", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("build", .text).notNull()
+                t.column("size", .integer)
+                t.column("sha256", .text)
+                t.column("md5", .text)
+                t.column("record", .text).notNull()
+                t.column("mode", .text).notNull()
+                t.column("upstreamURL", .text).notNull()
+                t.column("blobSHA256", .text).indexed()
+                t.column("createdAt", .datetime).notNull()
+                t.uniqueKey(["channelID", "subdir", "filename"])
+            }
+            try db.create(index: "packages_on_channel_name", on: "packages", columns: ["channelID", "name"])
+            try db.create(table: "subdir_indexes") { t in
+                t.belongsTo("channel", inTable: "channels", onDelete: .cascade).notNull()
+                t.column("subdir", .text).notNull()
+                t.column("liveGeneration", .text).notNull()
+                t.column("liveETag", .text).notNull()
+                t.column("liveAt", .datetime).notNull()
+                t.column("servedGeneration", .text).notNull()
+                t.column("servedETag", .text).notNull()
+                t.column("servedAt", .datetime).notNull()
+                t.primaryKey(["channelID", "subdir"])
+            }
+            try db.create(table: "upstream_state") { t in
+                t.belongsTo("mirror", inTable: "mirrors", onDelete: .cascade).notNull()
+                t.column("subdir", .text).notNull()
+                t.column("etag", .text)
+                t.column("lastModified", .text)
+                t.primaryKey(["mirrorID", "subdir"])
+            }
+        }
         return migrator
     }
 }

@@ -18,6 +18,8 @@ public struct AppConfig: Sendable {
     public var logLevel: Logger.Level
     /// bcrypt cost; lower only in tests.
     public var bcryptCost: UInt8
+    /// Package downloads at once per mirror run.
+    public var downloadConcurrency: Int = 8
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, dataDirectory: URL = URL(fileURLWithPath: "data"),

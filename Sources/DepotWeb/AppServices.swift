@@ -1,3 +1,4 @@
+import DepotMirror
 import DepotStore
 import Foundation
 import HTTPTypes
@@ -10,6 +11,8 @@ public struct AppServices: Sendable {
     public let blobs: any BlobStore
     public let renderer: PageRenderer
     public let passwords: Passwords
+    public let mirrors: MirrorEngine
+    public let passive: PassiveFetcher
     let loginLimiter: LoginLimiter
 
     /// The server's public base URL, for snippets users copy: the configured one, else the request's Host.

@@ -1,4 +1,5 @@
 import DepotCore
+import DepotMirror
 import DepotStore
 import Foundation
 import Hummingbird
@@ -18,10 +19,14 @@ public func buildApplication(_ config: AppConfig) async throws -> some Applicati
     let passwords = Passwords(cost: config.bcryptCost)
     try await Bootstrap.ensureAdministrator(database: database, passwords: passwords, password: config.adminPassword, logger: logger)
 
+    let engine = MirrorEngine(
+        database: database, blobs: blobs, indexRoot: config.dataDirectory.appendingPathComponent("indexes"), logger: logger,
+        downloadConcurrency: config.downloadConcurrency)
+    let passive = PassiveFetcher(parts: engine.parts, logger: logger)
     let services = AppServices(
         config: config, database: database, blobs: blobs,
         renderer: try await PageRenderer(directory: config.templatesDirectory, reload: config.reloadTemplates),
-        passwords: passwords, loginLimiter: LoginLimiter())
+        passwords: passwords, mirrors: engine, passive: passive, loginLimiter: LoginLimiter())
     let router = try buildRouter(services: services)
 
     var app = Application(
@@ -30,6 +35,7 @@ public func buildApplication(_ config: AppConfig) async throws -> some Applicati
         logger: logger)
     // Services stop in reverse order: the HTTP server finishes in-flight requests before the database closes.
     app.addServices(DatabaseService(database: database, logger: logger))
+    app.addServices(MirrorService(engine: engine, passive: passive, logger: logger))
     return app
 }
 
@@ -37,6 +43,7 @@ public func buildApplication(_ config: AppConfig) async throws -> some Applicati
 func buildRouter(services: AppServices) throws -> Router<DepotContext> {
     let router = Router(context: DepotContext.self)
     let metrics = RequestMetrics()
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     // Static files under /public: served where the routes answer 404.
@@ -58,6 +65,8 @@ func buildRouter(services: AppServices) throws -> Router<DepotContext> {
     AccountController(services: services).addRoutes(to: group)
     try HelpController(services: services).addRoutes(to: group)
     APIController(services: services).addRoutes(to: group)
+    MirrorAPIController(services: services).addRoutes(to: group)
+    RepositoryController(services: services).addRoutes(to: group)
     return router
 }
 

@@ -117,6 +117,12 @@ extension AppDatabase {
             channel.frozenAt = frozen ? Date() : nil
             channel.updatedAt = Date()
             try channel.update(db)
+            if !frozen {
+                // Unfreezing publishes what runs landed underneath.
+                try db.execute(
+                    sql: "UPDATE subdir_indexes SET servedGeneration = liveGeneration, servedETag = liveETag, servedAt = ? WHERE channelID = ?",
+                    arguments: [Date(), channelID])
+            }
             try Self.audit(
                 db, actor, org: channel.orgID, action: frozen ? "channel.freeze" : "channel.unfreeze",
                 target: "channel \(channel.fullName)")

@@ -1,0 +1,80 @@
+/// What a user submits to create a mirror, from the form or the API; `validate` checks every field at once.
+public struct MirrorInput: Sendable, Equatable {
+    public var name: String
+    public var type: String
+    public var mode: String
+    public var sourceURL: String
+    public var subdirs: [String]
+    public var cron: String
+    public var runNow: Bool
+
+    public static let defaultCron = "0 0 1 * *"
+    public static let offeredSubdirs = ["noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
+
+    public init(name: String, type: String, mode: String, sourceURL: String, subdirs: [String], cron: String, runNow: Bool) {
+        self.name = name
+        self.type = type
+        self.mode = mode
+        self.sourceURL = sourceURL
+        self.subdirs = subdirs
+        self.cron = cron
+        self.runNow = runNow
+    }
+
+    public struct Valid: Sendable {
+        public let name: String
+        public let type: MirrorType
+        public let mode: MirrorMode
+        public let source: SourceURL
+        public let subdirs: [String]
+        public let cron: String
+    }
+
+    public func validate() -> Result<Valid, ValidationErrors> {
+        var errors = ValidationErrors()
+        let name = name.trimmingCharacters(in: .whitespaces)
+        if let message = NameRules.checkSlug(name, what: "mirror") { errors.add("name", message) }
+        let type = MirrorType(rawValue: type)
+        if type == nil {
+            errors.add("type", "Choose Conda, Std Python or Std R.")
+        } else if type != .conda {
+            errors.add("type", "\(type!.title) mirrors are not available yet; only Conda mirrors can be created.")
+        }
+        let mode = MirrorMode(rawValue: mode)
+        if mode == nil { errors.add("mode", "Choose Active or Passive.") }
+        var source: SourceURL?
+        do {
+            source = try SourceURL(validating: sourceURL)
+        } catch {
+            errors.add("source_url", error.message)
+        }
+        var subdirs: [String] = []
+        for subdir in self.subdirs.map({ $0.trimmingCharacters(in: .whitespaces) }) where !subdir.isEmpty {
+            guard CondaFilename.isSubdir(subdir) else {
+                errors.add("subdirs", "“\(subdir.prefix(40))” is not a conda subdir name like linux-64 or noarch.")
+                continue
+            }
+            if !subdirs.contains(subdir) { subdirs.append(subdir) }
+        }
+        if type == .conda && subdirs.isEmpty && errors["subdirs"] == nil { errors.add("subdirs", "Choose at least one subdir to mirror.") }
+        let cron = cron.trimmingCharacters(in: .whitespaces).isEmpty ? Self.defaultCron : cron.trimmingCharacters(in: .whitespaces)
+        if let message = Self.checkCron(cron) { errors.add("cron", message) }
+        guard errors.isEmpty, let type, let mode, let source else { return .failure(errors) }
+        return .success(Valid(name: name, type: type, mode: mode, source: source, subdirs: subdirs, cron: cron))
+    }
+
+    /// The shape of a 5-field cron expression (minute hour day-of-month month day-of-week); the scheduler
+    /// checks the values when it parses it.
+    public static func checkCron(_ cron: String) -> String? {
+        let fields = cron.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count == 5 else {
+            return "A schedule has 5 fields (minute hour day-of-month month day-of-week), e.g. 0 0 1 * *; this one has \(fields.count)."
+        }
+        let names = ["minute", "hour", "day of month", "month", "day of week"]
+        for (field, name) in zip(fields, names) {
+            let allowed = field.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ",-*/".unicodeScalars.contains($0) }
+            if !allowed { return "The \(name) field “\(field)” contains characters a schedule cannot have." }
+        }
+        return nil
+    }
+}

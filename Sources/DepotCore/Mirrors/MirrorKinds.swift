@@ -1,0 +1,57 @@
+/// What a mirror copies.
+public enum MirrorType: String, CaseIterable, Sendable, Codable {
+    case conda
+    case python
+    case r
+
+    public var title: String {
+        switch self {
+        case .conda: "Conda"
+        case .python: "Std Python"
+        case .r: "Std R"
+        }
+    }
+}
+
+/// Active mirrors download every kept file during the run; passive ones fetch a file on its first request.
+public enum MirrorMode: String, CaseIterable, Sendable, Codable {
+    case active
+    case passive
+
+    public var title: String { rawValue.capitalized }
+}
+
+/// Where a mirror's run is.
+public enum RunStatus: String, CaseIterable, Sendable, Codable {
+    case queued
+    case running
+    case stopping
+    case stopped
+    case completed
+    case failed
+    case interrupted
+
+    public var title: String { rawValue.capitalized }
+    public var isActive: Bool { self == .queued || self == .running || self == .stopping }
+}
+
+/// Why a package of the source was not published.
+public enum FilterReason: String, CaseIterable, Sendable, Codable {
+    case notCondaPackage = "not_conda_package"
+    case invalidFilename = "invalid_filename"
+    case invalidRecord = "invalid_record"
+    case duplicate
+    case hashMismatch = "hash_mismatch"
+    case upstreamError = "upstream_error"
+
+    public var title: String {
+        switch self {
+        case .notCondaPackage: "not a conda package"
+        case .invalidFilename: "invalid filename"
+        case .invalidRecord: "invalid record"
+        case .duplicate: "provided by an earlier mirror"
+        case .hashMismatch: "hash mismatch"
+        case .upstreamError: "upstream error"
+        }
+    }
+}

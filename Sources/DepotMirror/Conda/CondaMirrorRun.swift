@@ -1,0 +1,254 @@
+import DepotCore
+import DepotStore
+import Foundation
+import Logging
+
+/// One run of a conda mirror: for each subdir fetch the upstream repodata, keep conda package files,
+/// download what an active mirror lacks (verified), apply the changes in one transaction and publish the index.
+/// A failing package is recorded against that package and the run goes on; a failing subdir fails the run
+/// but leaves what the channel served before.
+struct CondaMirrorRun {
+    let engine: MirrorEngine.Parts
+    let mirror: MirrorRecord
+    let run: RunRecord
+    let logger: Logger
+
+    var database: AppDatabase { engine.database }
+    var mirrorID: Int64 { mirror.id! }
+    var source: SourceURL { get throws { try SourceURL(validating: mirror.sourceURL) } }
+    var isActive: Bool { mirror.mode == MirrorMode.active.rawValue }
+
+    /// Largest upstream index accepted, compressed or not.
+    static let maxIndexBytes = 4 << 30
+
+    struct SubdirFailure: Error {
+        let message: String
+    }
+
+    func execute() async throws -> (AppDatabase.RunCounts, [String]) {
+        var counts = AppDatabase.RunCounts()
+        var failures: [String] = []
+        let source = try source
+        for subdir in mirror.subdirList {
+            try Task.checkCancellation()
+            do {
+                try await mirrorSubdir(subdir, source: source, counts: &counts)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch let failure as SubdirFailure {
+                failures.append("\(subdir): \(failure.message)")
+                logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
+            }
+        }
+        // `noarch` always exists, empty when nothing is in it.
+        if try await database.servedIndex(channelID: mirror.channelID, subdir: "noarch") == nil {
+            try await engine.publisher.publish(channelID: mirror.channelID, subdir: "noarch")
+        }
+        try await engine.publisher.publishChanneldata(channelID: mirror.channelID)
+        return (counts, failures)
+    }
+
+    enum Fetch {
+        case body([UInt8], etag: String?, lastModified: String?)
+        case notModified
+        case missing
+    }
+
+    /// `repodata.json.zst` first, then `repodata.json`; conditional when a previous run stored validators.
+    func fetchRepodata(_ subdir: String, source: SourceURL) async throws -> Fetch {
+        let state = try await database.upstreamState(mirrorID: mirrorID, subdir: subdir)
+        var headers: [(String, String)] = []
+        if let etag = state?.etag { headers.append(("If-None-Match", etag)) }
+        if let modified = state?.lastModified { headers.append(("If-Modified-Since", modified)) }
+        do {
+            let zst = try await engine.client.fetch(source.appending("\(subdir)/repodata.json.zst"), headers: headers, limit: Self.maxIndexBytes)
+            if zst.status == 304 { return .notModified }
+            if zst.status == 200 {
+                do {
+                    let bytes = try Zstd.decompress(zst.body, limit: Self.maxIndexBytes)
+                    return .body(bytes, etag: zst.etag, lastModified: zst.lastModified)
+                } catch {
+                    throw SubdirFailure(message: "\(subdir)/repodata.json.zst could not be decompressed: \(error)")
+                }
+            }
+            let json = try await engine.client.fetch(source.appending("\(subdir)/repodata.json"), headers: headers, limit: Self.maxIndexBytes)
+            switch json.status {
+            case 200: return .body(json.body, etag: json.etag, lastModified: json.lastModified)
+            case 304: return .notModified
+            case 404: return .missing
+            case 401, 403: throw SubdirFailure(message: "the upstream refused access to \(subdir)/repodata.json (HTTP \(json.status)); check the token in the source URL")
+            default: throw SubdirFailure(message: "\(subdir)/repodata.json answered HTTP \(json.status)")
+            }
+        } catch let error as UpstreamError {
+            throw SubdirFailure(message: error.description)
+        }
+    }
+
+    func mirrorSubdir(_ subdir: String, source: SourceURL, counts: inout AppDatabase.RunCounts) async throws {
+        try await progress("Fetching index", "Fetching \(subdir)/repodata.json")
+        let fetched = try await fetchRepodata(subdir, source: source)
+        let existing = try await database.packages(mirrorID: mirrorID, subdir: subdir)
+        var upserts: [PackageRecord] = []
+        var removals: [String] = []
+        var filtered: [FilteredRecord] = []
+        var validators: UpstreamStateRecord?
+
+        switch fetched {
+        case .missing:
+            guard subdir == "noarch" else { throw SubdirFailure(message: "\(subdir)/repodata.json was not found upstream") }
+            removals = Array(existing.keys)
+        case .notModified:
+            counts.source += existing.count
+            upserts = Array(existing.values)
+        case .body(let bytes, let etag, let lastModified):
+            try await progress("Reading index", "Reading \(subdir)/repodata.json (\(ByteFormat.string(Int64(bytes.count))))")
+            let scanned: RepodataScanner.Result
+            do {
+                scanned = try RepodataScanner.scan(bytes)
+            } catch {
+                throw SubdirFailure(message: "\(subdir)/repodata.json: \(error)")
+            }
+            counts.source += scanned.entries.count
+            let others = try await database.filenamesOwnedByOthers(channelID: mirror.channelID, subdir: subdir, mirrorID: mirrorID)
+            var seen = Set<String>()
+            for entry in scanned.entries {
+                func filter(_ reason: FilterReason, _ detail: String) {
+                    filtered.append(FilteredRecord(runID: run.id!, subdir: subdir, filename: String(entry.filename.prefix(300)), reason: reason.rawValue, detail: detail))
+                }
+                guard CondaFilename.isSafe(entry.filename) else {
+                    filter(.invalidFilename, "the filename is not a plain file name")
+                    continue
+                }
+                guard let format = CondaFormat.of(entry.filename) else {
+                    filter(.notCondaPackage, "only .conda and .tar.bz2 files are mirrored")
+                    continue
+                }
+                guard format.section == entry.section || !seen.contains(entry.filename) else { continue }
+                guard let record = try? CondaRecord.parse(entry.record) else {
+                    filter(.invalidRecord, "the record lacks name, version or build")
+                    continue
+                }
+                if let problem = record.problem {
+                    filter(.invalidRecord, problem)
+                    continue
+                }
+                if let owner = others[entry.filename] {
+                    filter(.duplicate, "mirror “\(owner)” of this channel, created earlier, already provides this file")
+                    continue
+                }
+                guard seen.insert(entry.filename).inserted else { continue }
+                let previous = existing[entry.filename]
+                upserts.append(PackageRecord(
+                    channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir, filename: entry.filename,
+                    name: record.name, version: record.version, build: record.build, size: record.size,
+                    sha256: record.sha256?.lowercased(), md5: record.md5?.lowercased(), record: entry.record, mode: mirror.mode,
+                    upstreamURL: source.appending("\(subdir)/\(entry.filename)"),
+                    blobSHA256: previous?.sha256 == record.sha256?.lowercased() ? previous?.blobSHA256 : nil))
+            }
+            removals = existing.keys.filter { !seen.contains($0) }
+            validators = UpstreamStateRecord(mirrorID: mirrorID, subdir: subdir, etag: etag, lastModified: lastModified)
+        }
+
+        if isActive {
+            var failed: Set<String> = []
+            try await downloadMissing(&upserts, subdir: subdir, counts: &counts, filtered: &filtered, failed: &failed)
+            // A file that could not be fetched is not published (unless an earlier run stored it).
+            upserts.removeAll { failed.contains($0.filename) && $0.blobSHA256 == nil }
+            removals += failed.filter { existing[$0]?.blobSHA256 == nil && existing[$0] != nil }
+        }
+
+        try Task.checkCancellation()
+        try await progress("Publishing index", "Publishing \(subdir) (\(upserts.count) packages)")
+        try await database.apply(SubdirChange(upserts: upserts, removals: removals), channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir)
+        try await database.recordFiltered(filtered)
+        counts.kept += upserts.count
+        counts.filtered += filtered.count
+        try await engine.publisher.publish(channelID: mirror.channelID, subdir: subdir)
+        // Validators are stored only once the index built from them is published.
+        if let validators { try await database.saveUpstreamState(validators) }
+    }
+
+    /// Downloads files the blob store lacks, `engine.downloadConcurrency` at a time.
+    func downloadMissing(
+        _ upserts: inout [PackageRecord], subdir: String, counts: inout AppDatabase.RunCounts,
+        filtered: inout [FilteredRecord], failed: inout Set<String>
+    ) async throws {
+        var todo: [Int] = []
+        for (i, package) in upserts.enumerated() {
+            if let blob = package.blobSHA256, await engine.blobs.contains(sha256: blob) { continue }
+            if let sha = package.sha256, await engine.blobs.contains(sha256: sha) {
+                upserts[i].blobSHA256 = sha
+                continue
+            }
+            upserts[i].blobSHA256 = nil
+            todo.append(i)
+        }
+        guard !todo.isEmpty else { return }
+        let total = todo.count
+        var done = 0
+        var bytes: Int64 = 0
+        var lastReport = ContinuousClock.now
+        try await progress("Downloading packages", "Downloading \(subdir): 0 of \(total) packages", done: 0, total: total)
+
+        try await withThrowingTaskGroup(of: (Int, Result<String, FetchFailure>, Int64).self) { group in
+            var next = 0
+            func launch() {
+                guard next < todo.count else { return }
+                let index = todo[next]
+                let package = upserts[index]
+                next += 1
+                group.addTask { [engine] in
+                    do {
+                        let stored = try await PackageFetcher(parts: engine).fetchAndStore(package)
+                        return (index, .success(stored.sha256), stored.size)
+                    } catch let failure as FetchFailure {
+                        return (index, .failure(failure), 0)
+                    }
+                }
+            }
+            for _ in 0..<min(engine.downloadConcurrency, todo.count) { launch() }
+            while let (index, result, size) = try await group.next() {
+                try Task.checkCancellation()
+                done += 1
+                switch result {
+                case .success(let sha):
+                    upserts[index].blobSHA256 = sha
+                    counts.downloaded += 1
+                    bytes += size
+                    counts.bytes += size
+                case .failure(let failure):
+                    failed.insert(upserts[index].filename)
+                    filtered.append(FilteredRecord(
+                        runID: run.id!, subdir: subdir, filename: upserts[index].filename,
+                        reason: failure.reason.rawValue, detail: failure.message))
+                    logger.warning("package not mirrored", metadata: ["file": "\(upserts[index].filename)", "reason": "\(failure.message)"])
+                }
+                if ContinuousClock.now - lastReport > .milliseconds(250) || done == total {
+                    lastReport = .now
+                    try await progress(
+                        "Downloading packages",
+                        "Downloading \(subdir): \(done.formatted()) of \(total.formatted()) packages, \(ByteFormat.string(bytes))",
+                        done: done, total: total, bytes: bytes)
+                }
+                launch()
+            }
+        }
+    }
+
+    func progress(_ step: String, _ description: String, done: Int = 0, total: Int = 0, bytes: Int64 = 0) async throws {
+        try await database.updateProgress(mirrorID: mirrorID, step: step, description: description, done: done, total: total, bytes: bytes)
+    }
+}
+
+enum ByteFormat {
+    static func string(_ bytes: Int64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1000 && unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

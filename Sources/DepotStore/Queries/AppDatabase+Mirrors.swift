@@ -1,0 +1,168 @@
+import DepotCore
+import Foundation
+import GRDB
+
+extension AppDatabase {
+    public func mirror(id: Int64) async throws -> MirrorRecord? {
+        try await reader.read { db in try MirrorRecord.fetchOne(db, key: id) }
+    }
+
+    public func mirrors(channelID: Int64) async throws -> [MirrorRecord] {
+        try await reader.read { db in
+            try MirrorRecord.filter(MirrorRecord.Columns.channelID == channelID).order(MirrorRecord.Columns.createdAt, Column("id")).fetchAll(db)
+        }
+    }
+
+    public func allMirrors() async throws -> [MirrorRecord] {
+        try await reader.read { db in try MirrorRecord.order(Column("id")).fetchAll(db) }
+    }
+
+    /// Creates a mirror (already validated by the caller) and records it in the audit log.
+    public func createMirror(_ mirror: MirrorRecord, by actor: AuditActor) async throws -> MirrorRecord {
+        try await writer.write { db in
+            guard let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else { throw StoreError.notFound("channel") }
+            let clash = try MirrorRecord
+                .filter(MirrorRecord.Columns.channelID == mirror.channelID && MirrorRecord.Columns.name == mirror.name)
+                .fetchCount(db)
+            if clash > 0 {
+                throw StoreError.duplicate(field: "name", message: "This channel already has a mirror named “\(mirror.name)”.")
+            }
+            var mirror = mirror
+            try mirror.insert(db)
+            try Self.audit(
+                db, actor, org: channel.orgID, action: "mirror.create", target: "mirror \(mirror.name) of \(channel.fullName)",
+                details: "\(mirror.type) \(mirror.mode) from \(Redaction.url(mirror.sourceURL))")
+            return mirror
+        }
+    }
+
+    // MARK: Runs
+
+    /// Queues a run unless one is already queued or running; answers the run that will happen.
+    public func enqueueRun(mirrorID: Int64, trigger: String) async throws -> RunRecord {
+        try await writer.write { db in
+            let active = [RunStatus.queued, .running, .stopping].map(\.rawValue)
+            if let existing = try RunRecord
+                .filter(RunRecord.Columns.mirrorID == mirrorID && active.contains(RunRecord.Columns.status))
+                .fetchOne(db)
+            {
+                return existing
+            }
+            var run = RunRecord(
+                id: nil, mirrorID: mirrorID, status: RunStatus.queued.rawValue, trigger: trigger, queuedAt: Date(),
+                startedAt: nil, finishedAt: nil, error: nil, sourceCount: 0, keptCount: 0, filteredCount: 0,
+                downloadedCount: 0, downloadedBytes: 0)
+            try run.insert(db)
+            try db.execute(
+                sql: "UPDATE mirrors SET status = ?, step = '', statusDescription = 'Waiting to start', progressDone = 0, progressTotal = 0, progressBytes = 0 WHERE id = ?",
+                arguments: [RunStatus.queued.rawValue, mirrorID])
+            return run
+        }
+    }
+
+    public func queuedRuns() async throws -> [RunRecord] {
+        try await reader.read { db in
+            try RunRecord.filter(RunRecord.Columns.status == RunStatus.queued.rawValue).order(RunRecord.Columns.id).fetchAll(db)
+        }
+    }
+
+    public func run(id: Int64) async throws -> RunRecord? {
+        try await reader.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+
+    public func runs(mirrorID: Int64, limit: Int = 50) async throws -> [RunRecord] {
+        try await reader.read { db in
+            try RunRecord.filter(RunRecord.Columns.mirrorID == mirrorID).order(RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    public func startRun(id: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE mirror_runs SET status = ?, startedAt = ? WHERE id = ?", arguments: [RunStatus.running.rawValue, Date(), id])
+            try db.execute(
+                sql: "UPDATE mirrors SET status = ? WHERE id = (SELECT mirrorID FROM mirror_runs WHERE id = ?)",
+                arguments: [RunStatus.running.rawValue, id])
+        }
+    }
+
+    /// The step a run is in, with a one-line description and progress, shown on the mirror's status.
+    public func updateProgress(
+        mirrorID: Int64, step: String, description: String, done: Int = 0, total: Int = 0, bytes: Int64 = 0
+    ) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE mirrors SET step = ?, statusDescription = ?, progressDone = ?, progressTotal = ?, progressBytes = ? WHERE id = ?",
+                arguments: [step, description, done, total, bytes, mirrorID])
+        }
+    }
+
+    public struct RunCounts: Sendable {
+        public var source = 0
+        public var kept = 0
+        public var filtered = 0
+        public var downloaded = 0
+        public var bytes: Int64 = 0
+        public init() {}
+    }
+
+    public func finishRun(id: Int64, status: RunStatus, error: String?, counts: RunCounts) async throws {
+        try await writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: id) else { return }
+            let now = Date()
+            run.status = status.rawValue
+            run.finishedAt = now
+            run.error = error
+            run.sourceCount = counts.source
+            run.keptCount = counts.kept
+            run.filteredCount = counts.filtered
+            run.downloadedCount = counts.downloaded
+            run.downloadedBytes = counts.bytes
+            try run.update(db)
+            let description = error ?? "\(status.title): \(counts.kept) of \(counts.source) packages kept"
+            try db.execute(
+                sql: "UPDATE mirrors SET status = ?, step = '', statusDescription = ?, lastCompletedAt = CASE WHEN ? THEN ? ELSE lastCompletedAt END WHERE id = ?",
+                arguments: [status.rawValue, description, status == .completed, now, run.mirrorID])
+        }
+    }
+
+    /// Runs a crash left as running: marked Interrupted. Answers how many.
+    public func markInterruptedRuns() async throws -> Int {
+        try await writer.write { db in
+            let stale = try RunRecord.filter([RunStatus.running.rawValue, RunStatus.stopping.rawValue].contains(RunRecord.Columns.status)).fetchAll(db)
+            for var run in stale {
+                run.status = RunStatus.interrupted.rawValue
+                run.finishedAt = Date()
+                run.error = "Depot stopped while this run was in progress."
+                try run.update(db)
+                try db.execute(
+                    sql: "UPDATE mirrors SET status = ?, step = '', statusDescription = ? WHERE id = ?",
+                    arguments: [RunStatus.interrupted.rawValue, run.error, run.mirrorID])
+            }
+            return stale.count
+        }
+    }
+
+    public func recordFiltered(_ items: [FilteredRecord]) async throws {
+        guard !items.isEmpty else { return }
+        try await writer.write { db in
+            for var item in items { try item.insert(db) }
+        }
+    }
+
+    public func filtered(runID: Int64) async throws -> [FilteredRecord] {
+        try await reader.read { db in try FilteredRecord.filter(FilteredRecord.Columns.runID == runID).order(Column("id")).fetchAll(db) }
+    }
+
+    // MARK: Upstream state
+
+    public func upstreamState(mirrorID: Int64, subdir: String) async throws -> UpstreamStateRecord? {
+        try await reader.read { db in try UpstreamStateRecord.fetchOne(db, key: ["mirrorID": mirrorID, "subdir": subdir]) }
+    }
+
+    public func saveUpstreamState(_ state: UpstreamStateRecord) async throws {
+        try await writer.write { db in
+            var state = state
+            try state.upsert(db)
+        }
+    }
+}

@@ -1,0 +1,223 @@
+import DepotCore
+import DepotMirror
+import DepotStore
+import Foundation
+import Hummingbird
+
+struct MirrorJSON: Encodable {
+    struct Progress: Encodable {
+        let done: Int
+        let total: Int
+        let bytes: Int64
+    }
+    let id: Int64
+    let name: String
+    let channel: String
+    let type: String
+    let mode: String
+    /// With any token or password masked.
+    let sourceUrl: String
+    let subdirs: [String]
+    let cron: String
+    let status: String
+    let step: String
+    let description: String
+    let progress: Progress
+    let lastCompletedAt: Date?
+    let createdAt: Date
+
+    init(_ mirror: MirrorRecord, channel: String) {
+        id = mirror.id!
+        name = mirror.name
+        self.channel = channel
+        type = mirror.type
+        mode = mirror.mode
+        sourceUrl = Redaction.url(mirror.sourceURL)
+        subdirs = mirror.subdirList
+        cron = mirror.cron
+        status = mirror.status.isEmpty ? "new" : mirror.status
+        step = mirror.step
+        description = mirror.statusDescription
+        progress = Progress(done: mirror.progressDone, total: mirror.progressTotal, bytes: mirror.progressBytes)
+        lastCompletedAt = mirror.lastCompletedAt
+        createdAt = mirror.createdAt
+    }
+}
+
+struct RunJSON: Encodable {
+    let id: Int64
+    let status: String
+    let trigger: String
+    let queuedAt: Date
+    let startedAt: Date?
+    let finishedAt: Date?
+    let error: String?
+    let sourceCount: Int
+    let keptCount: Int
+    let filteredCount: Int
+    let downloadedCount: Int
+    let downloadedBytes: Int64
+
+    init(_ run: RunRecord) {
+        id = run.id!
+        status = run.status
+        trigger = run.trigger
+        queuedAt = run.queuedAt
+        startedAt = run.startedAt
+        finishedAt = run.finishedAt
+        error = run.error
+        sourceCount = run.sourceCount
+        keptCount = run.keptCount
+        filteredCount = run.filteredCount
+        downloadedCount = run.downloadedCount
+        downloadedBytes = run.downloadedBytes
+    }
+}
+
+struct RunDetailsJSON: Encodable {
+    struct Item: Encodable {
+        let subdir: String
+        let filename: String
+        let reason: String
+        let detail: String
+    }
+    let run: RunJSON
+    let filteredByReason: [String: Int]
+    let filtered: [Item]
+}
+
+struct CreateMirrorBody: Decodable {
+    let name: String
+    let type: String?
+    let mode: String?
+    let sourceUrl: String?
+    let subdirs: [String]?
+    let cron: String?
+    let runNow: Bool?
+}
+
+/// Mirrors through the JSON API; the same checks as the Create Mirror form.
+struct MirrorAPIController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to router: RouterGroup<DepotContext>) {
+        let api = router.group("/api/v1")
+        api.post("/channels/:channel/mirrors", use: create)
+        api.get("/channels/:channel/mirrors", use: listForChannel)
+        api.get("/mirrors", use: list)
+        api.get("/mirrors/:id", use: show)
+        api.post("/mirrors/:id/run", use: runNow)
+        api.get("/mirrors/:id/runs", use: runs)
+        api.get("/mirrors/:id/runs/:run", use: run)
+        api.get("/mirrors/:id/runs/:run/details", use: details)
+    }
+
+    func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> ChannelRecord {
+        let raw = try context.parameters.require("channel")
+        let name = raw.removingPercentEncoding ?? raw
+        guard let channel = try await database.channel(fullName: name) else {
+            if context.user == nil { throw AppError.unauthorized }
+            throw AppError.notFound("channel")
+        }
+        try context.require(.view, channel: channel)
+        return channel
+    }
+
+    /// A mirror and its channel after the permission check on the channel's mirror category.
+    func mirror(_ context: DepotContext, _ action: PermissionAction) async throws -> (MirrorRecord, ChannelRecord) {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let mirror = try await database.mirror(id: id), let channel = try await database.channel(id: mirror.channelID) else {
+            throw AppError.notFound("mirror")
+        }
+        try context.require(action, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
+        return (mirror, channel)
+    }
+
+    @Sendable func create(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .view)
+        try context.require(.create, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+        let body = try await APIController(services: services).body(request, context, as: CreateMirrorBody.self)
+        let input = MirrorInput(
+            name: body.name, type: body.type ?? "conda", mode: body.mode ?? "active", sourceURL: body.sourceUrl ?? "",
+            subdirs: body.subdirs ?? ["noarch"], cron: body.cron ?? "", runNow: body.runNow ?? false)
+        let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
+        return try APIResponse.json(MirrorJSON(try await database.mirror(id: mirror.id!) ?? mirror, channel: channel.fullName), status: .created)
+    }
+
+    @Sendable func listForChannel(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .view)
+        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+        let mirrors = try await database.mirrors(channelID: channel.id!)
+        return try APIResponse.json(ListJSON(items: mirrors.map { MirrorJSON($0, channel: channel.fullName) }))
+    }
+
+    @Sendable func list(_ request: Request, context: DepotContext) async throws -> Response {
+        try context.requireUser()
+        var items: [MirrorJSON] = []
+        for mirror in try await database.allMirrors() {
+            guard let channel = try await database.channel(id: mirror.channelID),
+                  context.principal.can(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+            else { continue }
+            items.append(MirrorJSON(mirror, channel: channel.fullName))
+        }
+        return try APIResponse.json(ListJSON(items: items))
+    }
+
+    @Sendable func show(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, channel) = try await mirror(context, .view)
+        return try APIResponse.json(MirrorJSON(mirror, channel: channel.fullName))
+    }
+
+    @Sendable func runNow(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .create)
+        let run = try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "manual by \(context.auditActor.name)")
+        return try APIResponse.json(RunJSON(run), status: .accepted)
+    }
+
+    @Sendable func runs(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .view)
+        return try APIResponse.json(ListJSON(items: try await database.runs(mirrorID: mirror.id!).map(RunJSON.init)))
+    }
+
+    func runRecord(_ context: DepotContext, mirror: MirrorRecord) async throws -> RunRecord {
+        let runID = try context.parameters.require("run", as: Int64.self)
+        guard let run = try await database.run(id: runID), run.mirrorID == mirror.id else { throw AppError.notFound("run") }
+        return run
+    }
+
+    @Sendable func run(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .view)
+        return try APIResponse.json(RunJSON(try await runRecord(context, mirror: mirror)))
+    }
+
+    @Sendable func details(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .view)
+        let run = try await runRecord(context, mirror: mirror)
+        let filtered = try await database.filtered(runID: run.id!)
+        var byReason: [String: Int] = [:]
+        for item in filtered { byReason[item.reason, default: 0] += 1 }
+        return try APIResponse.json(RunDetailsJSON(
+            run: RunJSON(run), filteredByReason: byReason,
+            filtered: filtered.map { .init(subdir: $0.subdir, filename: $0.filename, reason: $0.reason, detail: $0.detail) }))
+    }
+}
+
+/// Creating a mirror, shared by the form and the API: validate, store, audit, and queue a run when asked.
+enum MirrorCreation {
+    static func create(_ input: MirrorInput, in channel: ChannelRecord, services: AppServices, actor: AuditActor) async throws -> MirrorRecord {
+        let valid: MirrorInput.Valid
+        switch input.validate() {
+        case .success(let v): valid = v
+        case .failure(let errors): throw StoreError.invalid(errors)
+        }
+        let record = MirrorRecord(
+            channelID: channel.id!, name: valid.name, type: valid.type.rawValue, mode: valid.mode.rawValue,
+            sourceURL: valid.source.value, subdirs: valid.subdirs, cron: valid.cron)
+        let mirror = try await services.database.createMirror(record, by: actor)
+        if input.runNow {
+            try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(actor.name)")
+        }
+        return mirror
+    }
+}

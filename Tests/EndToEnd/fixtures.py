@@ -1,0 +1,451 @@
+"""Shared helpers for Depot's end-to-end tests.
+
+- `build_conda_channel(root)` builds a small, real upstream conda channel with
+  packages made by `cph create` (conda-package-handling) and indexed by
+  py-rattler's `index_fs`.
+- `UpstreamServer(root)` serves a directory over HTTP on loopback and counts
+  GET requests per path.
+- `DepotServer(binary, data_dir, admin_password)` runs `depot serve` on a free
+  loopback port, mints an API token with the `depot token create` CLI and
+  talks to the JSON API.
+
+Needs the venv made by scripts/e2e-setup.sh (py-rattler,
+conda-package-handling, zstandard).
+
+py-rattler 0.28 can crash the interpreter at exit (its tokio threads touch the
+GIL during finalization: "PyGILState_Release: thread state ... must be current"
+/ SIGSEGV). Scripts that use rattler should flush and leave with `os._exit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+HEALTH_TIMEOUT = 60
+SHUTDOWN_TIMEOUT = 10
+
+# Loopback only: make sure neither urllib nor rattler (reqwest) goes through a
+# proxy configured in the environment.
+for _var in ("NO_PROXY", "no_proxy"):
+    _have = [p for p in os.environ.get(_var, "").split(",") if p]
+    for _host in ("127.0.0.1", "localhost"):
+        if _host not in _have:
+            _have.append(_host)
+    os.environ[_var] = ",".join(_have)
+
+_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------
+# Plain HTTP
+# --------------------------------------------------------------------------
+
+
+def http_request(
+    url: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    data: bytes | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
+    """One request without a proxy; never raises on an HTTP status.
+
+    Returns (status, headers with lower-case names, body).
+    """
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with _opener.open(req, timeout=timeout) as resp:
+            return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+    except urllib.error.HTTPError as e:  # 3xx (e.g. 304), 4xx and 5xx
+        try:
+            body = e.read()
+        except Exception:  # noqa: BLE001
+            body = b""
+        return e.code, {k.lower(): v for k, v in (e.headers or {}).items()}, body
+
+
+# --------------------------------------------------------------------------
+# A real conda channel
+# --------------------------------------------------------------------------
+
+
+def _cph() -> list[str]:
+    """The `cph` command of the running interpreter's environment."""
+    candidate = Path(sys.executable).parent / "cph"
+    if candidate.exists():
+        return [str(candidate)]
+    found = shutil.which("cph")
+    if found:
+        return [found]
+    raise RuntimeError("cph (conda-package-handling) not found; run scripts/e2e-setup.sh")
+
+
+def make_conda_package(
+    out_dir: str | os.PathLike[str],
+    filename: str,
+    *,
+    name: str,
+    version: str,
+    build: str,
+    build_number: int,
+    subdir: str,
+    files: dict[str, bytes],
+    depends: list[str] | None = None,
+    license: str = "MIT",
+) -> Path:
+    """Stages a package folder and packs it with `cph create` into out_dir/filename.
+
+    `filename` decides the format (`.conda` or `.tar.bz2`).
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stage = out_dir.parent / f".stage-{filename}"
+    if stage.exists():
+        shutil.rmtree(stage)
+    try:
+        (stage / "info").mkdir(parents=True)
+        index: dict[str, Any] = {
+            "name": name,
+            "version": version,
+            "build": build,
+            "build_number": build_number,
+            "depends": list(depends or []),
+            "license": license,
+            "subdir": subdir,
+            "timestamp": 1_700_000_000_000,  # ms, fixed so builds are reproducible in content
+        }
+        if subdir == "noarch":
+            index["noarch"] = "generic"
+        else:
+            platform, _, bits = subdir.partition("-")
+            index["platform"] = platform
+            index["arch"] = {"64": "x86_64", "aarch64": "aarch64", "arm64": "arm64"}.get(bits, bits)
+        paths = []
+        for rel, content in sorted(files.items()):
+            target = stage / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            if rel.startswith("bin/"):
+                target.chmod(0o755)
+            paths.append({
+                "_path": rel,
+                "path_type": "hardlink",
+                "sha256": sha256_bytes(content),
+                "size_in_bytes": len(content),
+            })
+        (stage / "info" / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
+        (stage / "info" / "paths.json").write_text(json.dumps({"paths": paths, "paths_version": 1}, indent=2))
+        (stage / "info" / "files").write_text("".join(rel + "\n" for rel in sorted(files)))
+
+        proc = subprocess.run(
+            [*_cph(), "create", str(stage), filename, "--out-folder", str(out_dir)],
+            capture_output=True, text=True,
+        )
+        result = out_dir / filename
+        if proc.returncode != 0 or not result.is_file():
+            raise RuntimeError(
+                f"cph create {filename} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return result
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def index_channel(root: str | os.PathLike[str]) -> None:
+    """Writes <subdir>/repodata.json (+ .zst) with py-rattler's indexer."""
+    from rattler.index import index_fs
+
+    asyncio.run(index_fs(Path(root), write_zst=True, write_shards=False, force=True))
+
+
+# What build_conda_channel makes: (subdir, filename) -> package contents.
+PACKAGES: dict[tuple[str, str], dict[str, Any]] = {
+    ("noarch", "depot-hello-1.0-0.tar.bz2"): dict(
+        name="depot-hello", version="1.0", build="0", build_number=0,
+        files={"share/depot-hello/hello.txt": b"hello from depot\n"},
+    ),
+    ("noarch", "depot-hello-1.1-0.conda"): dict(
+        name="depot-hello", version="1.1", build="0", build_number=0,
+        files={"share/depot-hello/hello.txt": b"hello 1.1\n"},
+    ),
+    ("linux-64", "depot-tool-2.0-h0_0.conda"): dict(
+        name="depot-tool", version="2.0", build="h0_0", build_number=0,
+        depends=["depot-hello >=1.1"],
+        files={"bin/depot-tool": b"#!/bin/sh\necho depot-tool 2.0\n"},
+    ),
+}
+
+
+def build_conda_channel(root: str | os.PathLike[str]) -> dict[str, str]:
+    """Builds and indexes the fixture channel under root.
+
+    Returns {filename: sha256} for every package file.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    hashes: dict[str, str] = {}
+    for (subdir, filename), spec in PACKAGES.items():
+        path = make_conda_package(root / subdir, filename, subdir=subdir, **spec)
+        hashes[filename] = sha256_file(path)
+    index_channel(root)
+
+    for subdir in ("noarch", "linux-64"):
+        repodata_path = root / subdir / "repodata.json"
+        if not repodata_path.is_file():
+            raise RuntimeError(f"indexing wrote no {repodata_path}")
+        repodata = json.loads(repodata_path.read_text())
+        listed = {**repodata.get("packages", {}), **repodata.get("packages.conda", {})}
+        for (sd, filename) in PACKAGES:
+            if sd != subdir:
+                continue
+            record = listed.get(filename)
+            if record is None:
+                raise RuntimeError(f"{subdir}/repodata.json does not list {filename}: {sorted(listed)}")
+            if record.get("sha256") != hashes[filename]:
+                raise RuntimeError(f"{subdir}/repodata.json has the wrong sha256 for {filename}")
+    return hashes
+
+
+def read_zst(data: bytes) -> bytes:
+    """Decompresses a zstd stream (frames need not carry the content size)."""
+    import io
+
+    import zstandard
+
+    with zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)) as reader:
+        return reader.read()
+
+
+# --------------------------------------------------------------------------
+# Upstream HTTP server
+# --------------------------------------------------------------------------
+
+
+class _CountingHandler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like a real upstream
+    server: "UpstreamServer"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(self.server_root_placeholder), **kwargs)
+
+    server_root_placeholder = "."  # replaced per server by a subclass
+
+    def _record(self, method: str) -> None:
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        self.server._record(method, path)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._record("GET")
+        super().do_GET()
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._record("HEAD")
+        super().do_HEAD()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        self.server._log_line(f"{self.address_string()} {format % args}")
+
+
+class UpstreamServer(http.server.ThreadingHTTPServer):
+    """Serves files from root on 127.0.0.1:<free port> in a background thread.
+
+    `counts` maps URL path -> number of GET requests (HEADs are in
+    `head_counts`); read them with `get_count(path)` or `snapshot()`.
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root).resolve()
+        handler = type("Handler", (_CountingHandler,), {"server_root_placeholder": str(self.root)})
+        super().__init__(("127.0.0.1", 0), handler)
+        self._lock = threading.Lock()
+        self.counts: dict[str, int] = {}
+        self.head_counts: dict[str, int] = {}
+        self.requests: list[str] = []
+        self._thread = threading.Thread(target=self.serve_forever, name="upstream", daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _record(self, method: str, path: str) -> None:
+        with self._lock:
+            table = self.counts if method == "GET" else self.head_counts
+            table[path] = table.get(path, 0) + 1
+
+    def _log_line(self, line: str) -> None:
+        with self._lock:
+            self.requests.append(line)
+
+    def get_count(self, path: str) -> int:
+        with self._lock:
+            return self.counts.get(path, 0)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.counts)
+
+    def describe(self) -> str:
+        with self._lock:
+            gets = "\n".join(f"  GET  {n:3d}  {p}" for p, n in sorted(self.counts.items()))
+            heads = "\n".join(f"  HEAD {n:3d}  {p}" for p, n in sorted(self.head_counts.items()))
+        return "\n".join(x for x in (gets, heads) if x) or "  (no requests)"
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------
+# Depot
+# --------------------------------------------------------------------------
+
+
+class DepotServer:
+    """`depot serve` on a free loopback port with its own data directory."""
+
+    def __init__(self, binary: str | os.PathLike[str], data_dir: str | os.PathLike[str], admin_password: str):
+        self.binary = str(Path(binary).resolve())
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.admin_password = admin_password
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.data_dir.parent / f"depot-{self.port}.log"
+        self._token: str | None = None
+        self.env = dict(os.environ)
+        self.env["DEPOT_ADMIN_PASSWORD"] = admin_password
+        self.env["DEPOT_BCRYPT_COST"] = "4"
+        self._log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data_dir)],
+            cwd=str(ROOT), env=self.env, stdin=subprocess.DEVNULL,
+            stdout=self._log_file, stderr=subprocess.STDOUT,
+        )
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return self.base
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + HEALTH_TIMEOUT
+        last = "no answer yet"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"depot exited with code {self.proc.returncode} before answering /healthz")
+            try:
+                status, _, body = http_request(self.base + "/healthz", timeout=2)
+                text = body.decode("utf-8", "replace").strip()
+                if status == 200 and text == "ok":
+                    return
+                last = f"HTTP {status} {text[:200]!r}"
+            except (urllib.error.URLError, OSError) as e:
+                last = str(e)
+            time.sleep(0.2)
+        raise RuntimeError(f"/healthz did not answer 200 'ok' within {HEALTH_TIMEOUT} s (last: {last})")
+
+    def stop(self) -> int | None:
+        """SIGTERM, wait up to 10 s, then SIGKILL. Returns the exit code."""
+        try:
+            if self.proc.poll() is None:
+                try:
+                    self.proc.send_signal(signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                try:
+                    self.proc.wait(timeout=SHUTDOWN_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    self.stopped_in_time = False
+                    self.proc.kill()
+                    try:
+                        self.proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        pass
+            return self.proc.returncode
+        finally:
+            if not self._log_file.closed:
+                self._log_file.close()
+
+    stopped_in_time = True
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError as e:
+            return f"(no log: {e})"
+
+    def token(self) -> str:
+        """An API token for admin, minted once with `depot token create`."""
+        if self._token is None:
+            proc = subprocess.run(
+                [self.binary, "token", "create", "admin", "--data", str(self.data_dir), "--name", "e2e"],
+                cwd=str(ROOT), env=self.env, capture_output=True, text=True, timeout=60,
+            )
+            lines = [line.strip() for line in proc.stdout.splitlines() if line.strip()]
+            if proc.returncode != 0 or not lines:
+                raise RuntimeError(
+                    f"depot token create failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            self._token = lines[-1]
+        return self._token
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """JSON API call as admin. Returns (status, parsed JSON or text); never raises on 4xx/5xx."""
+        headers = {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        status, _, raw = http_request(self.base + path, method=method, headers=headers, data=data)
+        text = raw.decode("utf-8", "replace")
+        try:
+            return status, json.loads(text)
+        except ValueError:
+            return status, text
