@@ -42,8 +42,25 @@ public actor MirrorEngine {
 
     public var runningMirrorIDs: [Int64] { Array(running.keys) }
 
-    /// Starts queued runs while there is room.
+    private var pumping = false
+    private var pumpAgain = false
+
+    /// Starts queued runs while there is room. The actor is re-entrant across awaits, so one pump runs at a
+    /// time and a call during it makes it look again: a run is never started twice.
     func pump() async {
+        guard !pumping else {
+            pumpAgain = true
+            return
+        }
+        pumping = true
+        defer { pumping = false }
+        repeat {
+            pumpAgain = false
+            await startQueued()
+        } while pumpAgain
+    }
+
+    private func startQueued() async {
         guard !stopped else { return }
         guard let queued = try? await parts.database.queuedRuns() else { return }
         for run in queued where running.count < maxConcurrentRuns && running[run.mirrorID] == nil {
