@@ -66,6 +66,7 @@ func buildRouter(services: AppServices) throws -> Router<DepotContext> {
     try HelpController(services: services).addRoutes(to: group)
     APIController(services: services).addRoutes(to: group)
     MirrorAPIController(services: services).addRoutes(to: group)
+    MirrorsController(services: services).addRoutes(to: group)
     RepositoryController(services: services).addRoutes(to: group)
     return router
 }

@@ -39,6 +39,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402

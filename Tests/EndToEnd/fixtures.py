@@ -20,6 +20,7 @@ GIL during finalization: "PyGILState_Release: thread state ... must be current"
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import http.server
 import json
@@ -360,11 +361,21 @@ class DepotServer:
         self.env["DEPOT_ADMIN_PASSWORD"] = admin_password
         self.env["DEPOT_BCRYPT_COST"] = "4"
         self._log_file = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data_dir)],
-            cwd=str(ROOT), env=self.env, stdin=subprocess.DEVNULL,
-            stdout=self._log_file, stderr=subprocess.STDOUT,
-        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.proc = subprocess.Popen(
+                    [self.binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data_dir)],
+                    cwd=str(ROOT), env=self.env, stdin=subprocess.DEVNULL,
+                    stdout=self._log_file, stderr=subprocess.STDOUT,
+                )
+                break
+            except OSError as e:
+                # ETXTBSY: the binary is being relinked right now (a build in progress).
+                if e.errno != errno.ETXTBSY or time.monotonic() > deadline:
+                    self._log_file.close()
+                    raise
+                time.sleep(0.5)
         try:
             self._wait_healthy()
         except BaseException:

@@ -175,6 +175,35 @@ struct ChannelsController {
                 url: name == "packages" ? SitePath.channel(channel.fullName) : SitePath.channel(channel.fullName, name),
                 active: name == tab)
         }
+        let mirrors = try await database.mirrors(channelID: channel.id!).map { MirrorRow($0, channel: channel.fullName) }
+        var packages: [PackageRow] = []
+        var summary = ""
+        var previous: String?, next: String?
+        let search = (request.uri.queryParameters["q"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+        if tab == "packages" {
+            let pageSize = 50
+            let pageNumber = max(1, request.uri.queryParameters["page"].flatMap { Int(String($0)) } ?? 1)
+            let (rows, total) = try await database.packagePage(
+                channelID: channel.id!, search: search, limit: pageSize, offset: (pageNumber - 1) * pageSize)
+            var blobs: [String: Bool] = [:]
+            for row in rows {
+                let key = row.blobSHA256 ?? row.sha256 ?? ""
+                if blobs[key] == nil { blobs[key] = key.isEmpty ? false : await services.blobs.contains(sha256: key) }
+            }
+            let base = SitePath.channel(channel.fullName)
+            let repo = services.baseURL(for: request) + "/api/repo/\(channel.fullName)"
+            packages = rows.map {
+                PackageRow(
+                    name: $0.name, version: $0.version, build: $0.build, subdir: $0.subdir, filename: $0.filename,
+                    size: $0.size.map(ByteCount.string) ?? "", mode: $0.mode.capitalized,
+                    cached: blobs[$0.blobSHA256 ?? $0.sha256 ?? ""] ?? false, url: "\(repo)/\($0.subdir)/\($0.filename)")
+            }
+            let first = total == 0 ? 0 : (pageNumber - 1) * pageSize + 1
+            summary = total == 0 ? "" : "\(first)–\(first + rows.count - 1) of \(total) package files"
+            let q = search.isEmpty ? "" : "&q=" + (search.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? "")
+            if pageNumber > 1 { previous = "\(base)?page=\(pageNumber - 1)\(q)" }
+            if pageNumber * pageSize < total { next = "\(base)?page=\(pageNumber + 1)\(q)" }
+        }
         let page = ChannelPage(
             site: Site(context: context, section: "channels"),
             title: channel.fullName, fullName: channel.fullName, orgName: orgName, orgURL: SitePath.org(orgName),
@@ -197,6 +226,9 @@ struct ChannelsController {
             deleteURL: SitePath.channel(channel.fullName, "delete"),
             settingsURL: SitePath.channel(channel.fullName, "settings"),
             newSubchannelURL: SitePath.channel(channel.fullName, "new-subchannel"),
+            newMirrorURL: SitePath.channel(channel.fullName, "new-mirror"),
+            mirrors: mirrors, anyRunning: mirrors.contains { $0.isRunning },
+            packages: packages, packageSearch: search, packageSummary: summary, previousPageURL: previous, nextPageURL: next,
             formDescription: input.description,
             formPrivacy: ChannelFormPage.privacyOptions(selected: input.privacy),
             errors: FieldErrors(errors))

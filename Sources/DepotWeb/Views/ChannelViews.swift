@@ -125,6 +125,15 @@ struct ChannelPage: Sendable {
     let deleteURL: String
     let settingsURL: String
     let newSubchannelURL: String
+    let newMirrorURL: String
+    let mirrors: [MirrorRow]
+    let anyRunning: Bool
+    // packages tab
+    let packages: [PackageRow]
+    let packageSearch: String
+    let packageSummary: String
+    let previousPageURL: String?
+    let nextPageURL: String?
     // settings form
     let formDescription: String
     let formPrivacy: [SelectOption]

@@ -1,0 +1,127 @@
+import DepotCore
+import DepotMirror
+import DepotStore
+import Foundation
+import Hummingbird
+
+/// The Create Mirror form, a mirror's details (runs and filtered packages) and Run now, under a channel.
+struct MirrorsController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    static let frequencies: [(value: String, label: String, cron: String)] = [
+        ("daily", "Daily", "0 0 * * *"), ("weekly", "Weekly", "0 0 * * 0"), ("monthly", "Monthly", "0 0 1 * *"),
+        ("yearly", "Yearly", "0 0 1 1 *"), ("custom", "Custom", ""),
+    ]
+
+    func addRoutes(to router: RouterGroup<DepotContext>) {
+        for base in ["/channels/:c", "/channels/:c/:s"] {
+            router.get(RouterPath(base + "/-/new-mirror"), use: newForm)
+            router.post(RouterPath(base + "/-/mirrors"), use: create)
+            router.get(RouterPath(base + "/-/mirrors/:id"), use: details)
+            router.post(RouterPath(base + "/-/mirrors/:id/run"), use: runNow)
+        }
+    }
+
+    /// The channel in the path and the mirror category that governs its mirrors.
+    func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> (ChannelRecord, PermissionCategory) {
+        let parent = try context.parameters.require("c")
+        let fullName = context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent
+        guard let channel = try await database.channel(fullName: fullName) else {
+            if context.user == nil { throw AppError.unauthorized }
+            throw AppError.notFound("channel")
+        }
+        try context.require(.view, channel: channel)
+        let category: PermissionCategory = channel.isSubchannel ? .subchannelMirrors : .channelMirrors
+        try context.require(action, on: category, in: channel.orgID, isPublic: channel.isPublic, what: "mirror")
+        return (channel, category)
+    }
+
+    @Sendable func newForm(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .create)
+        let input = MirrorInput(
+            name: "", type: "conda", mode: "active", sourceURL: "", subdirs: ["noarch", "linux-64"],
+            cron: MirrorInput.defaultCron, runNow: true)
+        return try await render(context, channel: channel, input: input, frequency: "monthly", errors: ValidationErrors(), status: .ok)
+    }
+
+    func render(
+        _ context: DepotContext, channel: ChannelRecord, input: MirrorInput, frequency: String, errors: ValidationErrors,
+        status: HTTPResponse.Status
+    ) async throws -> Response {
+        let existing = try await database.mirrors(channelID: channel.id!)
+        let offered = MirrorInput.offeredSubdirs
+        let page = MirrorFormPage(
+            site: Site(context: context, section: "channels"), title: "Create mirror in \(channel.fullName)",
+            channelName: channel.fullName, action: SitePath.channel(channel.fullName, "mirrors"),
+            cancelURL: SitePath.channel(channel.fullName, "mirrors"), name: input.name,
+            modeActive: input.mode != "passive", modePassive: input.mode == "passive", sourceURL: input.sourceURL,
+            subdirs: offered.map { .init(value: $0, checked: input.subdirs.contains($0)) },
+            otherSubdirs: input.subdirs.filter { !offered.contains($0) }.joined(separator: ", "),
+            frequencies: Self.frequencies.map { SelectOption(value: $0.value, label: "\($0.label)\($0.cron.isEmpty ? "" : " (\($0.cron))")", selected: $0.value == frequency) },
+            cron: input.cron, runNow: input.runNow,
+            warnExistingMirror: !existing.isEmpty, existingMirrors: existing.map(\.name).joined(separator: ", "),
+            warnNotFrozen: !channel.frozen, errors: MirrorFieldErrors(errors))
+        return try services.renderer.response("mirror-form", page, status: status)
+    }
+
+    @Sendable func create(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .create)
+        let form = context.form
+        let frequency = form.text("frequency")
+        let preset = Self.frequencies.first { $0.value == frequency && !$0.cron.isEmpty }
+        let other = form.text("other_subdirs").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
+        let input = MirrorInput(
+            name: form.text("name"), type: form.text("type").isEmpty ? "conda" : form.text("type"), mode: form.text("mode"),
+            sourceURL: form.text("source_url"), subdirs: form.values("subdirs") + other,
+            cron: preset?.cron ?? form.text("cron"), runNow: form.has("run_now"))
+        do {
+            let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
+            let message = input.runNow ? "Mirror \(mirror.name) created; its first run is queued." : "Mirror \(mirror.name) created."
+            return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: message)
+        } catch let error as StoreError {
+            // The URL is shown back as typed only when it holds no secret.
+            var shown = input
+            if Redaction.url(input.sourceURL) != input.sourceURL { shown.sourceURL = "" }
+            var errors = error.validationErrors
+            if shown.sourceURL.isEmpty && !input.sourceURL.isEmpty && errors["source_url"] == nil {
+                errors.add("source_url", "Enter the URL again: it holds a token, which is never shown back.")
+            }
+            return try await render(context, channel: channel, input: shown, frequency: frequency, errors: errors, status: .badRequest)
+        }
+    }
+
+    func mirror(_ context: DepotContext, channel: ChannelRecord) async throws -> MirrorRecord {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let mirror = try await database.mirror(id: id), mirror.channelID == channel.id else { throw AppError.notFound("mirror") }
+        return mirror
+    }
+
+    @Sendable func details(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, category) = try await channel(context, .view)
+        let mirror = try await mirror(context, channel: channel)
+        let runs = try await database.runs(mirrorID: mirror.id!)
+        let latest = runs.first
+        var filtered: [FilteredRecord] = []
+        if let latest { filtered = try await database.filtered(runID: latest.id!) }
+        var groups: [FilteredGroup] = []
+        for (reason, items) in Dictionary(grouping: filtered, by: \.reason) {
+            let shown: [FilteredGroup.Item] = items.prefix(500).map { .init(subdir: $0.subdir, filename: $0.filename, detail: $0.detail) }
+            groups.append(FilteredGroup(reason: FilterReason(rawValue: reason)?.title ?? reason, count: items.count, items: shown))
+        }
+        groups.sort { $0.reason < $1.reason }
+        let page = MirrorDetailsPage(
+            site: Site(context: context, section: "channels"), title: "Mirror \(mirror.name)", channelName: channel.fullName,
+            channelURL: SitePath.channel(channel.fullName, "mirrors"), mirror: MirrorRow(mirror, channel: channel.fullName),
+            runs: runs.map(RunRow.init), latestRun: latest.map(RunRow.init), filtered: groups,
+            canRun: context.principal.can(.create, on: category, in: channel.orgID))
+        return try services.renderer.response("mirror", page)
+    }
+
+    @Sendable func runNow(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .create)
+        let mirror = try await mirror(context, channel: channel)
+        try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(context.auditActor.name)")
+        return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "A run of \(mirror.name) is queued.")
+    }
+}

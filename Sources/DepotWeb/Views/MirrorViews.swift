@@ -1,0 +1,150 @@
+import DepotCore
+import DepotStore
+import Foundation
+
+struct MirrorRow: Sendable {
+    let id: Int64
+    let name: String
+    let type: String
+    let mode: String
+    let source: String
+    let subdirs: String
+    let cron: String
+    let status: String
+    let statusClass: String
+    let isRunning: Bool
+    let step: String
+    let description: String
+    let progress: String
+    let lastCompleted: String
+    let detailsURL: String
+    let runURL: String
+
+    init(_ mirror: MirrorRecord, channel: String) {
+        id = mirror.id!
+        name = mirror.name
+        type = MirrorType(rawValue: mirror.type)?.title ?? mirror.type
+        mode = MirrorMode(rawValue: mirror.mode)?.title ?? mirror.mode
+        source = Redaction.url(mirror.sourceURL)
+        subdirs = mirror.subdirList.joined(separator: ", ")
+        cron = mirror.cron
+        let status = RunStatus(rawValue: mirror.status)
+        self.status = status?.title ?? "Never run"
+        statusClass = mirror.status.isEmpty ? "new" : mirror.status
+        isRunning = status?.isActive ?? false
+        step = mirror.step
+        description = mirror.statusDescription
+        progress = mirror.progressTotal > 0 ? "\(mirror.progressDone) of \(mirror.progressTotal)" : ""
+        lastCompleted = DisplayDate.string(mirror.lastCompletedAt)
+        detailsURL = SitePath.channel(channel, "mirrors/\(mirror.id!)")
+        runURL = SitePath.channel(channel, "mirrors/\(mirror.id!)/run")
+    }
+}
+
+struct MirrorFormPage: Sendable {
+    struct Check: Sendable {
+        let value: String
+        let checked: Bool
+    }
+    let site: Site
+    let title: String
+    let channelName: String
+    let action: String
+    let cancelURL: String
+    let name: String
+    let modeActive: Bool
+    let modePassive: Bool
+    let sourceURL: String
+    let subdirs: [Check]
+    let otherSubdirs: String
+    let frequencies: [SelectOption]
+    let cron: String
+    let runNow: Bool
+    let warnExistingMirror: Bool
+    let existingMirrors: String
+    let warnNotFrozen: Bool
+    let errors: MirrorFieldErrors
+}
+
+struct MirrorFieldErrors: Sendable {
+    let name: String?
+    let mode: String?
+    let type: String?
+    let sourceURL: String?
+    let subdirs: String?
+    let cron: String?
+    let form: String?
+
+    init(_ errors: ValidationErrors = ValidationErrors()) {
+        name = errors["name"]
+        mode = errors["mode"]
+        type = errors["type"]
+        sourceURL = errors["source_url"]
+        subdirs = errors["subdirs"]
+        cron = errors["cron"]
+        form = errors["form"]
+    }
+}
+
+struct RunRow: Sendable {
+    let id: Int64
+    let status: String
+    let statusClass: String
+    let trigger: String
+    let started: String
+    let finished: String
+    let source: Int
+    let kept: Int
+    let filtered: Int
+    let downloaded: Int
+    let error: String?
+
+    init(_ run: RunRecord) {
+        id = run.id!
+        status = RunStatus(rawValue: run.status)?.title ?? run.status
+        statusClass = run.status
+        trigger = run.trigger
+        started = DisplayDate.string(run.startedAt ?? run.queuedAt)
+        finished = DisplayDate.string(run.finishedAt)
+        source = run.sourceCount
+        kept = run.keptCount
+        filtered = run.filteredCount
+        downloaded = run.downloadedCount
+        error = run.error
+    }
+}
+
+struct FilteredGroup: Sendable {
+    struct Item: Sendable {
+        let subdir: String
+        let filename: String
+        let detail: String
+    }
+    let reason: String
+    let count: Int
+    let items: [Item]
+}
+
+struct MirrorDetailsPage: Sendable {
+    let site: Site
+    let title: String
+    let channelName: String
+    let channelURL: String
+    let mirror: MirrorRow
+    let runs: [RunRow]
+    let latestRun: RunRow?
+    let filtered: [FilteredGroup]
+    let canRun: Bool
+}
+
+struct PackageRow: Sendable {
+    let name: String
+    let version: String
+    let build: String
+    let subdir: String
+    let filename: String
+    let size: String
+    let mode: String
+    let cached: Bool
+    let url: String
+}
