@@ -110,6 +110,8 @@ let package = Package(
             dependencies: [
                 "DepotWeb",
                 "DepotStore",
+                "DepotMirror",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

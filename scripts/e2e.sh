@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end tests with real clients against a real `depot serve`.
+# End-to-end tests with real clients against a real `depot serve`: headless Chromium, and py-rattler
+# installing from mirrored conda channels.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 scripts/e2e-setup.sh
-"$ROOT/.venv-e2e/bin/python" Tests/EndToEnd/browser_test.py --binary "$ROOT/.build/debug/depot"
+PY="$ROOT/.venv-e2e/bin/python"
+status=0
+"$PY" Tests/EndToEnd/browser_test.py --binary "$ROOT/.build/debug/depot" || status=1
+"$PY" Tests/EndToEnd/conda_test.py --binary "$ROOT/.build/debug/depot" || status=1
+exit $status

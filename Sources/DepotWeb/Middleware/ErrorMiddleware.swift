@@ -17,7 +17,12 @@ struct ErrorMiddleware: RouterMiddleware {
                 context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             }
             if Self.wantsJSON(request) {
-                return APIResponse.error(status: mapped.status, code: mapped.code, message: mapped.message, field: mapped.field)
+                var response = APIResponse.error(status: mapped.status, code: mapped.code, message: mapped.message, field: mapped.field)
+                if mapped.status == .unauthorized, request.uri.path.contains("/api/repo/") {
+                    // pip, uv and R then retry with the credentials they have for this host.
+                    response.headers[.wwwAuthenticate] = "Basic realm=\"Depot\""
+                }
+                return response
             }
             if mapped.status == .unauthorized {
                 if request.method == .get {
@@ -37,7 +42,8 @@ struct ErrorMiddleware: RouterMiddleware {
     }
 
     static func wantsJSON(_ request: Request) -> Bool {
-        request.uri.path.hasPrefix("/api/") || (request.headers[.accept]?.contains("application/json") ?? false)
+        request.uri.path.hasPrefix("/api/") || request.uri.path.hasPrefix("/t/")
+            || (request.headers[.accept]?.contains("application/json") ?? false)
     }
 
     struct Mapped {
