@@ -204,6 +204,28 @@ import Testing
         }
     }
 
+    @Test func endlessResponsesAreCutOff() async throws {
+        let f = try await MirrorFixture()
+        let upstream = FakeUpstream()
+        try upstream.publish(subdir: "noarch", ["forever-1.0-0.conda": upstream.addPackage(subdir: "noarch", filename: "forever-1.0-0.conda")])
+        upstream.behave("noarch/forever-1.0-0.conda", .endless)
+        upstream.set("linux-64/repodata.json", [])
+        upstream.behave("linux-64/repodata.json", .endless)
+        try await upstream.serve { url in
+            let channel = try await f.channel("main")
+            let clock = ContinuousClock()
+            let start = clock.now
+            let run = try await f.run(try await f.mirror(channel, url: url, subdirs: ["noarch", "linux-64"]))
+            #expect(clock.now - start < .seconds(30))
+            #expect(run.status == "failed")
+            #expect(run.error?.contains("linux-64") == true)
+            let filtered = try await f.database.filtered(runID: run.id!)
+            #expect(filtered.map(\.filename) == ["forever-1.0-0.conda"])
+            #expect(filtered.first?.detail.contains("more than the 3000 bytes") == true)
+            #expect(MirrorFixture.filenames(try await f.served(channel, "noarch")) == [])
+        }
+    }
+
     @Test func zstdIndexesArePreferred() async throws {
         let f = try await MirrorFixture()
         let upstream = FakeUpstream()

@@ -18,6 +18,8 @@ final class FakeUpstream: Sendable {
         case truncated
         case wrongBytes
         case delay(Duration)
+        /// Keeps sending bytes forever.
+        case endless
     }
 
     struct State {
@@ -84,6 +86,12 @@ final class FakeUpstream: Sendable {
             return Response(status: .notModified, headers: [.eTag: etag])
         }
         if case .wrongBytes? = behaviour { bytes = bytes.map { $0 ^ 0xFF } }
+        if case .endless? = behaviour {
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: ResponseBody { writer in
+                let chunk = ByteBuffer(repeating: UInt8(ascii: " "), count: 64 * 1024)
+                while !Task.isCancelled { try await writer.write(chunk) }
+            })
+        }
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
         if let etag { headers[.eTag] = etag }
         if case .truncated? = behaviour {
@@ -124,6 +132,7 @@ struct MirrorFixture {
         var settings = UpstreamClient.Settings()
         settings.backoff = .milliseconds(10)
         settings.readTimeout = .seconds(2)
+        settings.indexDeadline = .seconds(2)
         return UpstreamClient(settings: settings)
     }()
 

@@ -51,6 +51,7 @@ public final class UpstreamClient: Sendable {
             var request = HTTPClientRequest(url: url)
             request.headers.add(name: "User-Agent", value: "Depot")
             for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let deadline = ContinuousClock.now + Duration.nanoseconds(self.settings.indexDeadline.nanoseconds)
             let response = try await self.http.execute(request, deadline: .now() + self.settings.indexDeadline)
             let status = Int(response.status.code)
             if status >= 500 || status == 429 { throw UpstreamError.status(status, url: Redaction.url(url)) }
@@ -61,6 +62,8 @@ public final class UpstreamClient: Sendable {
             for try await chunk in response.body {
                 body.append(contentsOf: chunk.readableBytesView)
                 if body.count > limit { throw UpstreamError.tooLarge(url: Redaction.url(url), limit: limit) }
+                // The client's deadline covers the headers; a body that never ends is cut here.
+                if ContinuousClock.now > deadline { throw UpstreamError.tooSlow(url: Redaction.url(url), seconds: Int(self.settings.indexDeadline.nanoseconds / 1_000_000_000)) }
             }
             return Fetched(
                 status: status, body: body, etag: response.headers.first(name: "etag"),
@@ -150,13 +153,14 @@ public enum UpstreamError: Error, Equatable, CustomStringConvertible {
     case status(Int, url: String)
     case tooLarge(url: String, limit: Int)
     case transport(String, url: String)
+    case tooSlow(url: String, seconds: Int)
     case io(String)
 
     var isTransient: Bool {
         switch self {
         case .status(let code, _): code >= 500 || code == 429
         case .transport: true
-        case .tooLarge, .io: false
+        case .tooLarge, .io, .tooSlow: false
         }
     }
 
@@ -165,6 +169,7 @@ public enum UpstreamError: Error, Equatable, CustomStringConvertible {
         case .status(let code, let url): "\(url) answered HTTP \(code)"
         case .tooLarge(let url, let limit): "\(url) sent more than \(limit) bytes"
         case .transport(let message, let url): "\(url): \(message)"
+        case .tooSlow(let url, let seconds): "\(url) was still sending after \(seconds) seconds"
         case .io(let message): message
         }
     }
