@@ -5,7 +5,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 DATA ?= ./data
 
-.PHONY: deps build release run dev test unit e2e clean
+.PHONY: deps build release run dev test unit e2e clean bench
 
 deps:
 	@scripts/install-deps.sh
@@ -36,3 +36,8 @@ e2e: build
 
 clean:
 	rm -rf .build .venv-e2e
+
+## Benchmarks (release build): index publishing, active sync, passive index of a large subdir.
+bench: deps
+	swift build -c release --product depot-bench
+	.build/release/depot-bench

@@ -92,6 +92,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "depot-bench",
+            dependencies: [
+                "DepotMirror",
+                "DepotStore",
+                "DepotCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/depot-bench"
+        ),
         .testTarget(name: "DepotCoreTests", dependencies: ["DepotCore"]),
         .testTarget(name: "DepotStoreTests", dependencies: ["DepotStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(

@@ -15,6 +15,8 @@ public final class AppDatabase: Sendable {
         var config = Configuration()
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // WAL with NORMAL is durable across crashes of the process; only a power cut may lose the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         config.busyMode = .timeout(10)
         let pool = try DatabasePool(path: path, configuration: config)

@@ -22,7 +22,7 @@ import Testing
                 channelID: channel.id!, mirrorID: nil, subdir: "noarch", filename: filename, name: "hello", version: "1.0", build: "0",
                 size: Int64(bytes.count), sha256: sha, md5: nil, record: record, mode: "active", upstreamURL: "http://unused/", blobSHA256: sha)],
                 removals: []),
-            channelID: channel.id!, mirrorID: 0, subdir: "noarch")
+            channelID: channel.id!, mirrorID: nil, subdir: "noarch")
         try await IndexPublisher(database: app.database, root: app.config.dataDirectory.appendingPathComponent("indexes"))
             .publish(channelID: channel.id!, subdir: "noarch")
     }

@@ -1,7 +1,5 @@
-import Foundation
-
 /// The fields of a repodata record Depot needs; the record itself is republished as upstream wrote it.
-public struct CondaRecord: Sendable, Equatable, Decodable {
+public struct CondaRecord: Sendable, Equatable {
     public let name: String
     public let version: String
     public let build: String
@@ -14,28 +12,31 @@ public struct CondaRecord: Sendable, Equatable, Decodable {
     public let license: String?
     public let timestamp: Int64?
 
-    enum CodingKeys: String, CodingKey {
-        case name, version, build, sha256, md5, size, subdir, depends, license, timestamp
-        case buildNumber = "build_number"
+    public init(
+        name: String, version: String, build: String, buildNumber: Int, sha256: String?, md5: String?, size: Int64?,
+        subdir: String?, depends: [String], license: String?, timestamp: Int64?
+    ) {
+        self.name = name
+        self.version = version
+        self.build = build
+        self.buildNumber = buildNumber
+        self.sha256 = sha256
+        self.md5 = md5
+        self.size = size
+        self.subdir = subdir
+        self.depends = depends
+        self.license = license
+        self.timestamp = timestamp
     }
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name)
-        version = try c.decode(String.self, forKey: .version)
-        build = try c.decode(String.self, forKey: .build)
-        buildNumber = (try? c.decode(Int.self, forKey: .buildNumber)) ?? 0
-        sha256 = try? c.decodeIfPresent(String.self, forKey: .sha256)
-        md5 = try? c.decodeIfPresent(String.self, forKey: .md5)
-        size = try? c.decodeIfPresent(Int64.self, forKey: .size)
-        subdir = try? c.decodeIfPresent(String.self, forKey: .subdir)
-        depends = (try? c.decodeIfPresent([String].self, forKey: .depends)) ?? []
-        license = try? c.decodeIfPresent(String.self, forKey: .license)
-        timestamp = try? c.decodeIfPresent(Int64.self, forKey: .timestamp)
-    }
-
+    /// Reads the fields Depot needs from a record's JSON text, with the repodata scanner (no tree is built);
+    /// throws when the text is not a JSON object or lacks name, version or build.
     public static func parse(_ json: String) throws -> CondaRecord {
-        try JSONDecoder().decode(CondaRecord.self, from: Data(json.utf8))
+        var json = json
+        return try json.withUTF8 { buffer throws(RepodataError) in
+            var cursor = RepodataScanner.Cursor(buffer: buffer)
+            return try cursor.record()
+        }
     }
 
     /// Nil when the record can be mirrored, else what is wrong with it.

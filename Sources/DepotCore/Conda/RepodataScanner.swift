@@ -106,6 +106,87 @@ public struct RepodataScanner {
             }
         }
 
+        /// One record object: the fields `CondaRecord` holds; other keys are skipped.
+        mutating func record() throws(RepodataError) -> CondaRecord {
+            try expect(UInt8(ascii: "{"), "“{” at the start of a record")
+            var name: String?, version: String?, build: String?, sha256: String?, md5: String?, subdir: String?, license: String?
+            var buildNumber = 0
+            var size: Int64?, timestamp: Int64?
+            var depends: [String] = []
+            skipSpace()
+            if i < buffer.count, buffer[i] == UInt8(ascii: "}") {
+                i += 1
+            } else {
+                while true {
+                    let key = try string()
+                    try expect(UInt8(ascii: ":"), "“:” after “\(key)”")
+                    skipSpace()
+                    let isString = i < buffer.count && buffer[i] == UInt8(ascii: "\"")
+                    switch key {
+                    case "name" where isString: name = try string()
+                    case "version" where isString: version = try string()
+                    case "build" where isString: build = try string()
+                    case "sha256" where isString: sha256 = try string()
+                    case "md5" where isString: md5 = try string()
+                    case "subdir" where isString: subdir = try string()
+                    case "license" where isString: license = try string()
+                    case "build_number": buildNumber = Int(try number() ?? 0)
+                    case "size": size = try number()
+                    case "timestamp": timestamp = try number()
+                    case "depends" where i < buffer.count && buffer[i] == UInt8(ascii: "["): depends = try strings()
+                    default: try skipValue(depth: 1)
+                    }
+                    skipSpace()
+                    guard i < buffer.count else { throw fail("the record ends early") }
+                    if buffer[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if buffer[i] == UInt8(ascii: "}") { i += 1; break }
+                    throw fail("expected “,” or “}” in a record")
+                }
+            }
+            guard let name, let version, let build else { throw fail("the record lacks name, version or build") }
+            return CondaRecord(
+                name: name, version: version, build: build, buildNumber: buildNumber, sha256: sha256, md5: md5, size: size,
+                subdir: subdir, depends: depends, license: license, timestamp: timestamp)
+        }
+
+        /// An integer value (nil for `null`); other values are skipped and give nil.
+        mutating func number() throws(RepodataError) -> Int64? {
+            skipSpace()
+            let start = i
+            var value: Int64 = 0
+            var negative = false
+            if i < buffer.count, buffer[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            var digits = 0
+            while i < buffer.count, (48...57).contains(buffer[i]), digits < 18 {
+                value = value * 10 + Int64(buffer[i] - 48)
+                i += 1
+                digits += 1
+            }
+            if digits > 0, i < buffer.count, buffer[i] == UInt8(ascii: ",") || buffer[i] == UInt8(ascii: "}") || buffer[i] <= 0x20 {
+                return negative ? -value : value
+            }
+            i = start
+            try skipValue(depth: 1)
+            return nil
+        }
+
+        /// An array of strings; non-string items are skipped.
+        mutating func strings() throws(RepodataError) -> [String] {
+            var result: [String] = []
+            i += 1
+            skipSpace()
+            if i < buffer.count, buffer[i] == UInt8(ascii: "]") { i += 1; return result }
+            while true {
+                skipSpace()
+                if i < buffer.count, buffer[i] == UInt8(ascii: "\"") { result.append(try string()) } else { try skipValue(depth: 2) }
+                skipSpace()
+                guard i < buffer.count else { throw fail("the record ends inside an array") }
+                if buffer[i] == UInt8(ascii: ",") { i += 1; continue }
+                if buffer[i] == UInt8(ascii: "]") { i += 1; return result }
+                throw fail("expected “,” or “]”")
+            }
+        }
+
         /// `info.subdir`, if present.
         mutating func info() throws(RepodataError) -> String? {
             guard i < buffer.count, buffer[i] == UInt8(ascii: "{") else { try skipValue(depth: 0); return nil }

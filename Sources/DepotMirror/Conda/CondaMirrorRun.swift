@@ -28,11 +28,12 @@ struct CondaMirrorRun {
     func execute() async throws -> (AppDatabase.RunCounts, [String]) {
         var counts = AppDatabase.RunCounts()
         var failures: [String] = []
+        var changed = false
         let source = try source
         for subdir in mirror.subdirList {
             try Task.checkCancellation()
             do {
-                try await mirrorSubdir(subdir, source: source, counts: &counts)
+                changed = try await mirrorSubdir(subdir, source: source, counts: &counts) || changed
             } catch is CancellationError {
                 throw CancellationError()
             } catch let failure as SubdirFailure {
@@ -44,7 +45,10 @@ struct CondaMirrorRun {
         if try await database.servedIndex(channelID: mirror.channelID, subdir: "noarch") == nil {
             try await engine.publisher.publish(channelID: mirror.channelID, subdir: "noarch")
         }
-        try await engine.publisher.publishChanneldata(channelID: mirror.channelID)
+        let hasChanneldata = try await database.servedIndex(channelID: mirror.channelID, subdir: IndexPublisher.channeldataSubdir) != nil
+        if changed || !hasChanneldata {
+            try await engine.publisher.publishChanneldata(channelID: mirror.channelID)
+        }
         return (counts, failures)
     }
 
@@ -84,7 +88,8 @@ struct CondaMirrorRun {
         }
     }
 
-    func mirrorSubdir(_ subdir: String, source: SourceURL, counts: inout AppDatabase.RunCounts) async throws {
+    /// Answers whether the subdir's published index changed.
+    func mirrorSubdir(_ subdir: String, source: SourceURL, counts: inout AppDatabase.RunCounts) async throws -> Bool {
         try await progress("Fetching index", "Fetching \(subdir)/repodata.json")
         let fetched = try await fetchRepodata(subdir, source: source)
         let existing = try await database.packages(mirrorID: mirrorID, subdir: subdir)
@@ -158,14 +163,23 @@ struct CondaMirrorRun {
         }
 
         try Task.checkCancellation()
-        try await progress("Publishing index", "Publishing \(subdir) (\(upserts.count) packages)")
-        try await database.apply(SubdirChange(upserts: upserts, removals: removals), channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir)
         try await database.recordFiltered(filtered)
         counts.kept += upserts.count
         counts.filtered += filtered.count
-        try await engine.publisher.publish(channelID: mirror.channelID, subdir: subdir)
+        let changed = !removals.isEmpty || upserts.contains { package in
+            guard let old = existing[package.filename] else { return true }
+            return old.record != package.record || old.upstreamURL != package.upstreamURL
+                || (package.blobSHA256 != nil && old.blobSHA256 != package.blobSHA256)
+        }
+        let published = try await database.servedIndex(channelID: mirror.channelID, subdir: subdir) != nil
+        if changed || !published {
+            try await progress("Publishing index", "Publishing \(subdir) (\(upserts.count) packages)")
+            try await database.apply(SubdirChange(upserts: upserts, removals: removals), channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir)
+            try await engine.publisher.publish(channelID: mirror.channelID, subdir: subdir)
+        }
         // Validators are stored only once the index built from them is published.
         if let validators { try await database.saveUpstreamState(validators) }
+        return changed
     }
 
     /// Downloads files the blob store lacks, `engine.downloadConcurrency` at a time.
@@ -199,7 +213,7 @@ struct CondaMirrorRun {
                 next += 1
                 group.addTask { [engine] in
                     do {
-                        let stored = try await PackageFetcher(parts: engine).fetchAndStore(package)
+                        let stored = try await PackageFetcher(parts: engine).fetchAndStore(package, record: false)
                         return (index, .success(stored.sha256), stored.size)
                     } catch let failure as FetchFailure {
                         return (index, .failure(failure), 0)

@@ -20,8 +20,9 @@ struct PackageFetcher {
         let size: Int64
     }
 
+    /// `record`: also mark the package rows as stored (passive requests); active runs record it with their batch.
     func fetchAndStore(
-        _ package: PackageRecord, into temp: URL? = nil, onChunk: (@Sendable (ByteBuffer) async -> Void)? = nil
+        _ package: PackageRecord, into temp: URL? = nil, record: Bool = true, onChunk: (@Sendable (ByteBuffer) async -> Void)? = nil
     ) async throws -> Stored {
         let temp = temp ?? parts.blobs.temporaryFileURL()
         defer { try? FileManager.default.removeItem(at: temp) }
@@ -42,8 +43,8 @@ struct PackageFetcher {
         try verify(downloaded, against: package)
         do {
             try await parts.blobs.adopt(temporaryFile: temp, sha256: downloaded.sha256)
-            try await parts.database.setBlob(
-                sha256: downloaded.sha256, forPackagesWithSHA256: package.sha256, md5: package.md5, filename: package.filename)
+            if record { try await parts.database.setBlob(
+                sha256: downloaded.sha256, forPackagesWithSHA256: package.sha256, md5: package.md5, filename: package.filename) }
         } catch {
             throw FetchFailure(reason: .upstreamError, message: "could not store the file: \(error)")
         }

@@ -68,14 +68,11 @@ public struct IndexPublisher: Sendable {
     public func publishChanneldata(channelID: Int64) async throws -> String {
         let subdirs = Set(try await database.subdirs(channelID: channelID) + ["noarch"]).sorted()
         var packages: [String: (subdirs: Set<String>, version: String, versions: [String])] = [:]
-        for subdir in subdirs {
-            try database.forEachPackage(channelID: channelID, subdir: subdir) { filename, record in
-                guard let parsed = try? CondaRecord.parse(record) else { return }
-                var entry = packages[parsed.name] ?? ([], parsed.version, [])
-                entry.subdirs.insert(subdir)
-                entry.versions.append(parsed.version)
-                packages[parsed.name] = entry
-            }
+        for row in try await database.packageVersions(channelID: channelID) {
+            var entry = packages[row.name] ?? ([], row.version, [])
+            entry.subdirs.insert(row.subdir)
+            entry.versions.append(row.version)
+            packages[row.name] = entry
         }
         var body: [String: Any] = ["channeldata_version": 1, "subdirs": subdirs]
         var packageJSON: [String: Any] = [:]

@@ -24,7 +24,7 @@ public actor MirrorEngine {
     private var stopped = false
 
     public init(database: AppDatabase, blobs: any BlobStore, indexRoot: URL, logger: Logger,
-                downloadConcurrency: Int = 8, maxConcurrentRuns: Int = 2, client: UpstreamClient = UpstreamClient()) {
+                downloadConcurrency: Int = 8, maxConcurrentRuns: Int = 2, client: UpstreamClient = .shared) {
         parts = Parts(
             database: database, blobs: blobs, publisher: IndexPublisher(database: database, root: indexRoot),
             client: client, downloadConcurrency: max(1, downloadConcurrency))
@@ -41,6 +41,9 @@ public actor MirrorEngine {
     }
 
     public var runningMirrorIDs: [Int64] { Array(running.keys) }
+
+    /// Starts queued runs now, without the service (CLI and benchmarks).
+    public func start() async { await pump() }
 
     private var pumping = false
     private var pumpAgain = false
@@ -156,6 +159,5 @@ public struct MirrorService: Service {
         }
         await engine.stopAll()
         await passive.cancelAll()
-        await engine.parts.client.shutdown()
     }
 }

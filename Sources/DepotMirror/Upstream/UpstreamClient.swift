@@ -24,6 +24,9 @@ public final class UpstreamClient: Sendable {
     let http: HTTPClient
     public let settings: Settings
 
+    /// The process's client. AsyncHTTPClient must be shut down before it is released; a static never is.
+    public static let shared = UpstreamClient()
+
     public init(settings: Settings = Settings()) {
         self.settings = settings
         var config = HTTPClient.Configuration(

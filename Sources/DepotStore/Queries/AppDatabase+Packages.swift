@@ -37,27 +37,40 @@ extension AppDatabase {
     }
 
     /// Applies a run's result to one subdir in one transaction: readers see the old set or the new one.
-    public func apply(_ change: SubdirChange, channelID: Int64, mirrorID: Int64, subdir: String) async throws {
+    /// A filename another mirror of the channel already provides is left to it. A row keeps its stored blob
+    /// while its sha256 stays the same.
+    public func apply(_ change: SubdirChange, channelID: Int64, mirrorID: Int64?, subdir: String) async throws {
         try await writer.write { db in
-            for var package in change.upserts {
-                if let existing = try PackageRecord
-                    .filter(PackageRecord.Columns.channelID == channelID && PackageRecord.Columns.subdir == subdir && PackageRecord.Columns.filename == package.filename)
-                    .fetchOne(db)
-                {
-                    guard existing.mirrorID == mirrorID else { continue }
-                    package.id = existing.id
-                    package.createdAt = existing.createdAt
-                    if package.blobSHA256 == nil, existing.sha256 == package.sha256 { package.blobSHA256 = existing.blobSHA256 }
-                    try package.update(db)
-                } else {
-                    try package.insert(db)
-                }
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO packages (channelID, mirrorID, subdir, filename, name, version, build, size, sha256, md5, record, mode, upstreamURL, blobSHA256, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(channelID, subdir, filename) DO UPDATE SET
+                    name = excluded.name, version = excluded.version, build = excluded.build, size = excluded.size,
+                    blobSHA256 = CASE WHEN packages.sha256 IS excluded.sha256 THEN COALESCE(excluded.blobSHA256, packages.blobSHA256) ELSE excluded.blobSHA256 END,
+                    sha256 = excluded.sha256, md5 = excluded.md5, record = excluded.record, mode = excluded.mode,
+                    upstreamURL = excluded.upstreamURL
+                WHERE packages.mirrorID IS excluded.mirrorID
+                """)
+            let now = Date()
+            for p in change.upserts {
+                try upsert.execute(arguments: [
+                    channelID, mirrorID, subdir, p.filename, p.name, p.version, p.build, p.size, p.sha256, p.md5, p.record,
+                    p.mode, p.upstreamURL, p.blobSHA256, now,
+                ])
             }
+            let delete = try db.cachedStatement(
+                sql: "DELETE FROM packages WHERE channelID = ? AND subdir = ? AND filename = ? AND mirrorID IS ?")
             for filename in change.removals {
-                try db.execute(
-                    sql: "DELETE FROM packages WHERE channelID = ? AND subdir = ? AND filename = ? AND mirrorID = ?",
-                    arguments: [channelID, subdir, filename, mirrorID])
+                try delete.execute(arguments: [channelID, subdir, filename, mirrorID])
             }
+        }
+    }
+
+    /// Name, version and subdir of every package of a channel, for `channeldata.json`.
+    public func packageVersions(channelID: Int64) async throws -> [(name: String, version: String, subdir: String)] {
+        try await reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, version, subdir FROM packages WHERE channelID = ?", arguments: [channelID])
+                .map { ($0[0], $0[1], $0[2]) }
         }
     }
 
