@@ -116,8 +116,9 @@ struct Bench {
         defer { try? FileManager.default.removeItem(at: w.dir) }
         var files: [String: [UInt8]] = [:]
         var records: [String] = []
+        var generator = SplitMix(seed: 42)
         for i in 0..<packages {
-            let bytes = (0..<5_500).map { _ in UInt8.random(in: 0...255) }
+            let bytes = (0..<5_500).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             let filename = "small\(i)-1.0-0.conda"
             files["noarch/\(filename)"] = bytes
             let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
@@ -205,4 +206,17 @@ struct Missing: Error {}
 func require<T>(_ value: T?) throws -> T {
     guard let value else { throw Missing() }
     return value
+}
+
+/// A fast deterministic generator for fixture bytes.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }

@@ -157,6 +157,8 @@ struct CondaMirrorRun {
         if isActive {
             var failed: Set<String> = []
             try await downloadMissing(&upserts, subdir: subdir, counts: &counts, filtered: &filtered, failed: &failed)
+            // The files are on disk before the database says they are.
+            try await engine.blobs.flush()
             // A file that could not be fetched is not published (unless an earlier run stored it).
             upserts.removeAll { failed.contains($0.filename) && $0.blobSHA256 == nil }
             removals += failed.filter { existing[$0]?.blobSHA256 == nil && existing[$0] != nil }

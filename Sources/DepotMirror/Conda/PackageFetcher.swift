@@ -42,7 +42,11 @@ struct PackageFetcher {
         }
         try verify(downloaded, against: package)
         do {
-            try await parts.blobs.adopt(temporaryFile: temp, sha256: downloaded.sha256)
+            if record {
+                try await parts.blobs.adopt(temporaryFile: temp, sha256: downloaded.sha256)
+            } else {
+                try await parts.blobs.adoptDeferringFlush(temporaryFile: temp, sha256: downloaded.sha256)
+            }
             if record { try await parts.database.setBlob(
                 sha256: downloaded.sha256, forPackagesWithSHA256: package.sha256, md5: package.md5, filename: package.filename) }
         } catch {

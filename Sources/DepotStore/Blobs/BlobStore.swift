@@ -8,6 +8,11 @@ public protocol BlobStore: Sendable {
     /// Moves a fully written, verified temporary file into the store under its digest.
     /// The file disappears from `temporaryFile` whether or not the blob already existed.
     func adopt(temporaryFile: URL, sha256: String) async throws
+    /// As `adopt`, but without flushing the file to disk: the caller calls `flush()` once for a batch
+    /// before it records the blobs anywhere.
+    func adoptDeferringFlush(temporaryFile: URL, sha256: String) async throws
+    /// Makes every blob adopted with `adoptDeferringFlush` durable.
+    func flush() async throws
     /// A local file to read the blob from, or nil when it is not stored.
     func fileURL(sha256: String) async -> URL?
     /// Removes a blob no channel refers to any more.
