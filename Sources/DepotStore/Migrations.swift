@@ -121,7 +121,8 @@ extension AppDatabase {
             }
             try db.create(table: "packages") { t in
                 t.autoIncrementedPrimaryKey("id")
-                t.belongsTo("channel", inTable: "channels", onDelete: .cascade).notNull()
+                // The unique key below starts with channelID, so it serves channel lookups: no index of its own.
+                t.belongsTo("channel", inTable: "channels", onDelete: .cascade, indexed: false).notNull()
                 t.belongsTo("mirror", inTable: "mirrors", onDelete: .cascade)
                 t.column("subdir", .text).notNull()
                 t.column("filename", .text).notNull()
@@ -129,12 +130,12 @@ extension AppDatabase {
                 t.column("version", .text).notNull()
                 t.column("build", .text).notNull()
                 t.column("size", .integer)
-                t.column("sha256", .text)
+                t.column("sha256", .text).indexed()
                 t.column("md5", .text)
                 t.column("record", .text).notNull()
                 t.column("mode", .text).notNull()
                 t.column("upstreamURL", .text).notNull()
-                t.column("blobSHA256", .text).indexed()
+                t.column("blobSHA256", .text)
                 t.column("createdAt", .datetime).notNull()
                 t.uniqueKey(["channelID", "subdir", "filename"])
             }

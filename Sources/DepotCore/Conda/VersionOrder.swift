@@ -36,7 +36,7 @@ public enum VersionOrder {
     }
 
     static func parse(_ text: String) -> Parsed {
-        var s = text.lowercased().trimmingCharacters(in: .whitespaces)
+        var s = text.utf8.contains(where: { (65...90).contains($0) || $0 == 0x20 }) ? text.lowercased().trimmingCharacters(in: .whitespaces) : text
         var epoch = 0
         if let bang = s.firstIndex(of: "!"), let e = Int(s[..<bang]) {
             epoch = e
@@ -52,8 +52,7 @@ public enum VersionOrder {
 
     static func components(_ s: String) -> [[Part]] {
         guard !s.isEmpty else { return [] }
-        let normalized = s.replacingOccurrences(of: "_", with: ".").replacingOccurrences(of: "-", with: ".")
-        return normalized.split(separator: ".", omittingEmptySubsequences: false).map { component in
+        return s.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "." || $0 == "_" || $0 == "-" }).map { component in
             var parts: [Part] = []
             var current = ""
             var currentIsDigit: Bool?
@@ -80,11 +79,11 @@ public enum VersionOrder {
     }
 
     static func compare(_ a: [[Part]], _ b: [[Part]]) -> Int {
-        let count = max(a.count, b.count)
+        let count = Swift.max(a.count, b.count)
         for i in 0..<count {
             let x = i < a.count ? a[i] : [.number(0)]
             let y = i < b.count ? b[i] : [.number(0)]
-            let inner = max(x.count, y.count)
+            let inner = Swift.max(x.count, y.count)
             for j in 0..<inner {
                 let p = j < x.count ? x[j] : .number(0)
                 let q = j < y.count ? y[j] : .number(0)
@@ -96,10 +95,24 @@ public enum VersionOrder {
     }
 
     public static func isLess(_ a: String, _ b: String) -> Bool {
-        let x = parse(a), y = parse(b)
+        isLess(parse(a), parse(b))
+    }
+
+    static func isLess(_ x: Parsed, _ y: Parsed) -> Bool {
         if x.epoch != y.epoch { return x.epoch < y.epoch }
         let main = compare(x.main, y.main)
         if main != 0 { return main < 0 }
         return compare(x.local, y.local) < 0
+    }
+
+    /// The highest of `versions`, parsing each once.
+    public static func max(_ versions: some Sequence<String>) -> String? {
+        var best: (text: String, parsed: Parsed)?
+        for version in versions {
+            let parsed = parse(version)
+            if let current = best, !isLess(current.parsed, parsed) { continue }
+            best = (version, parsed)
+        }
+        return best?.text
     }
 }

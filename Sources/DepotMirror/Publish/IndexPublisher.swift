@@ -77,7 +77,7 @@ public struct IndexPublisher: Sendable {
         var body: [String: Any] = ["channeldata_version": 1, "subdirs": subdirs]
         var packageJSON: [String: Any] = [:]
         for (name, entry) in packages {
-            let latest = entry.versions.max { VersionOrder.isLess($0, $1) } ?? entry.version
+            let latest = VersionOrder.max(Set(entry.versions)) ?? entry.version
             packageJSON[name] = ["subdirs": entry.subdirs.sorted(), "version": latest]
         }
         body["packages"] = packageJSON

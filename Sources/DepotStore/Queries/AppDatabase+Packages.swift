@@ -69,7 +69,8 @@ extension AppDatabase {
     /// Name, version and subdir of every package of a channel, for `channeldata.json`.
     public func packageVersions(channelID: Int64) async throws -> [(name: String, version: String, subdir: String)] {
         try await reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, version, subdir FROM packages WHERE channelID = ?", arguments: [channelID])
+            try Row.fetchAll(
+                db, sql: "SELECT DISTINCT name, version, subdir FROM packages WHERE channelID = ?", arguments: [channelID])
                 .map { ($0[0], $0[1], $0[2]) }
         }
     }
