@@ -85,6 +85,7 @@ let package = Package(
             name: "depot",
             dependencies: [
                 "DepotWeb",
+                "DepotMirror",
                 "DepotStore",
                 "DepotCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -159,6 +159,11 @@ extension AppDatabase {
                 t.primaryKey(["mirrorID", "subdir"])
             }
         }
+        migrator.registerMigration("v3-mirror-schedule") { db in
+            try db.alter(table: "mirrors") { t in
+                t.add(column: "nextRunAt", .datetime)
+            }
+        }
         return migrator
     }
 }

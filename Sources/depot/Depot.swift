@@ -11,7 +11,7 @@ struct Depot: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "depot",
         abstract: "A self-hosted package channel server.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, OrgCommand.self, TokenCommand.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, OrgCommand.self, TokenCommand.self, MirrorCommand.self],
         defaultSubcommand: Serve.self)
 }
 

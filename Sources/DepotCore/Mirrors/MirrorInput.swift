@@ -63,18 +63,14 @@ public struct MirrorInput: Sendable, Equatable {
         return .success(Valid(name: name, type: type, mode: mode, source: source, subdirs: subdirs, cron: cron))
     }
 
-    /// The shape of a 5-field cron expression (minute hour day-of-month month day-of-week); the scheduler
-    /// checks the values when it parses it.
+    /// Nil when `cron` is a valid schedule, else a message that names the wrong field.
     public static func checkCron(_ cron: String) -> String? {
-        let fields = cron.split(separator: " ", omittingEmptySubsequences: true)
-        guard fields.count == 5 else {
-            return "A schedule has 5 fields (minute hour day-of-month month day-of-week), e.g. 0 0 1 * *; this one has \(fields.count)."
+        do {
+            let expression = try CronExpression(cron)
+            if expression.next(after: 0) == nil { return "This schedule never runs (no such date)." }
+            return nil
+        } catch {
+            return error.message
         }
-        let names = ["minute", "hour", "day of month", "month", "day of week"]
-        for (field, name) in zip(fields, names) {
-            let allowed = field.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ",-*/".unicodeScalars.contains($0) }
-            if !allowed { return "The \(name) field “\(field)” contains characters a schedule cannot have." }
-        }
-        return nil
     }
 }

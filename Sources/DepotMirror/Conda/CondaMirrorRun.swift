@@ -25,8 +25,8 @@ struct CondaMirrorRun {
         let message: String
     }
 
-    func execute() async throws -> (AppDatabase.RunCounts, [String]) {
-        var counts = AppDatabase.RunCounts()
+    /// Answers per-subdir failures; `counts` holds what was done even when the run is stopped part-way.
+    func execute(counts: inout AppDatabase.RunCounts) async throws -> [String] {
         var failures: [String] = []
         var changed = false
         let source = try source
@@ -49,7 +49,7 @@ struct CondaMirrorRun {
         if changed || !hasChanneldata {
             try await engine.publisher.publishChanneldata(channelID: mirror.channelID)
         }
-        return (counts, failures)
+        return failures
     }
 
     enum Fetch {
@@ -156,7 +156,21 @@ struct CondaMirrorRun {
 
         if isActive {
             var failed: Set<String> = []
-            try await downloadMissing(&upserts, subdir: subdir, counts: &counts, filtered: &filtered, failed: &failed)
+            do {
+                try await downloadMissing(&upserts, subdir: subdir, counts: &counts, filtered: &filtered, failed: &failed)
+            } catch is CancellationError {
+                // Stopped: what was downloaded so far is kept and published, nothing is removed.
+                let kept = upserts.filter { $0.blobSHA256 != nil }
+                counts.kept += kept.count
+                let parts = engine, channelID = mirror.channelID, mirrorID = mirrorID
+                try? await Task.detached {
+                    try await parts.blobs.flush()
+                    try await parts.database.apply(SubdirChange(upserts: kept, removals: []), channelID: channelID, mirrorID: mirrorID, subdir: subdir)
+                    try await parts.publisher.publish(channelID: channelID, subdir: subdir)
+                    try await parts.publisher.publishChanneldata(channelID: channelID)
+                }.value
+                throw CancellationError()
+            }
             // The files are on disk before the database says they are.
             try await engine.blobs.flush()
             // A file that could not be fetched is not published (unless an earlier run stored it).
@@ -224,7 +238,10 @@ struct CondaMirrorRun {
             }
             for _ in 0..<min(engine.downloadConcurrency, todo.count) { launch() }
             while let (index, result, size) = try await group.next() {
-                try Task.checkCancellation()
+                if Task.isCancelled {
+                    group.cancelAll()
+                    throw CancellationError()
+                }
                 done += 1
                 switch result {
                 case .success(let sha):

@@ -45,6 +45,9 @@ public actor MirrorEngine {
     /// Starts queued runs now, without the service (CLI and benchmarks).
     public func start() async { await pump() }
 
+    /// Notices stop requests made elsewhere (the CLI's waiting loop calls it).
+    public func checkStopsNow() async { await checkStops() }
+
     private var pumping = false
     private var pumpAgain = false
 
@@ -69,7 +72,8 @@ public actor MirrorEngine {
         for run in queued where running.count < maxConcurrentRuns && running[run.mirrorID] == nil {
             guard let mirror = try? await parts.database.mirror(id: run.mirrorID) else { continue }
             do {
-                try await parts.database.startRun(id: run.id!)
+                // Claimed atomically: another engine (the CLI, another node) may have taken it.
+                guard try await parts.database.claimRun(id: run.id!) else { continue }
             } catch {
                 logger.error("cannot start run", metadata: ["run": "\(run.id!)", "error": "\(error)"])
                 continue
@@ -94,11 +98,12 @@ public actor MirrorEngine {
         logger[metadataKey: "source"] = "\(Redaction.url(mirror.sourceURL))"
         logger.info("run started")
         let start = ContinuousClock.now
+        var counts = AppDatabase.RunCounts()
         do {
             guard mirror.type == MirrorType.conda.rawValue else {
                 throw RunFailure("Mirrors of type \(mirror.type) are not supported yet.")
             }
-            let (counts, failures) = try await CondaMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute()
+            let failures = try await CondaMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
             let status: RunStatus = failures.isEmpty ? .completed : .failed
             try await parts.database.finishRun(
                 id: run.id!, status: status, error: failures.isEmpty ? nil : failures.joined(separator: "; "), counts: counts)
@@ -107,13 +112,59 @@ public actor MirrorEngine {
                 "seconds": "\(ContinuousClock.now - start)",
             ])
         } catch is CancellationError {
-            try? await parts.database.finishRun(id: run.id!, status: .stopped, error: nil, counts: .init())
-            logger.info("run stopped")
+            // The task is cancelled, so the last write goes through a task that is not.
+            let final = counts
+            try? await Task.detached { try await parts.database.finishRun(id: run.id!, status: .stopped, error: nil, counts: final) }.value
+            logger.info("run stopped", metadata: ["kept": "\(counts.kept)", "downloaded": "\(counts.downloaded)"])
         } catch {
             let message = Redaction.url((error as? RunFailure)?.message ?? "\(error)")
-            try? await parts.database.finishRun(id: run.id!, status: .failed, error: message, counts: .init())
+            try? await parts.database.finishRun(id: run.id!, status: .failed, error: message, counts: counts)
             logger.error("run failed", metadata: ["error": "\(message)"])
         }
+    }
+
+    /// Cancels runs whose status became Stopping (set by a page, the API or the CLI, maybe in another process).
+    func checkStops() async {
+        let ids = running.values.map(\.runID)
+        guard let statuses = try? await parts.database.runStatuses(ids: ids) else { return }
+        for (_, entry) in running where statuses[entry.runID] == RunStatus.stopping.rawValue {
+            entry.task.cancel()
+        }
+    }
+
+    // MARK: Actions shared by pages, the API and the CLI
+
+    /// Stops the mirror's run (if any) and waits up to `timeout` for it to end.
+    @discardableResult
+    public func stop(mirrorID: Int64, by actor: AuditActor, timeout: Duration = .seconds(5)) async throws -> RunRecord? {
+        guard let run = try await parts.database.requestStop(mirrorID: mirrorID, by: actor) else { return nil }
+        await checkStops()
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let current = try await parts.database.run(id: run.id!), !(RunStatus(rawValue: current.status)?.isActive ?? false) {
+                return current
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await parts.database.run(id: run.id!)
+    }
+
+    /// Stops the current run, then queues a fresh one from the beginning.
+    @discardableResult
+    public func restart(mirrorID: Int64, by actor: AuditActor) async throws -> RunRecord {
+        try await stop(mirrorID: mirrorID, by: actor)
+        return try await enqueue(mirrorID: mirrorID, trigger: "restart by \(actor.name)")
+    }
+
+    /// Stops and deletes a mirror; its packages leave the channel's index and blobs nobody uses are removed.
+    public func delete(mirrorID: Int64, by actor: AuditActor) async throws {
+        guard let mirror = try await parts.database.mirror(id: mirrorID) else { return }
+        try await stop(mirrorID: mirrorID, by: actor)
+        let (subdirs, orphans) = try await parts.database.deleteMirror(id: mirrorID, by: actor)
+        for subdir in subdirs { try await parts.publisher.publish(channelID: mirror.channelID, subdir: subdir) }
+        try await parts.publisher.publishChanneldata(channelID: mirror.channelID)
+        for blob in orphans { try? await parts.blobs.remove(sha256: blob) }
+        logger.info("mirror deleted", metadata: ["mirror": "\(mirror.name)", "blobs removed": "\(orphans.count)"])
     }
 
     /// Cancels every run and waits for them (graceful shutdown).
@@ -150,9 +201,24 @@ public struct MirrorService: Service {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         await engine.attach(continuation)
         await engine.pump()
+        let scheduler = Scheduler(engine: engine, logger: logger)
         await withGracefulShutdownHandler {
-            for await _ in stream {
-                await engine.pump()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await _ in stream { await engine.pump() }
+                }
+                group.addTask {
+                    // Stop requests are noticed within a quarter second; schedules are checked every second.
+                    var ticks = 0
+                    while !Task.isCancelled {
+                        await engine.checkStops()
+                        if ticks % 4 == 0 { await scheduler.tick(now: Date()) }
+                        ticks += 1
+                        try? await Task.sleep(for: .milliseconds(250))
+                    }
+                }
+                await group.next()
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             continuation.finish()

@@ -76,15 +76,6 @@ extension AppDatabase {
         }
     }
 
-    public func startRun(id: Int64) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE mirror_runs SET status = ?, startedAt = ? WHERE id = ?", arguments: [RunStatus.running.rawValue, Date(), id])
-            try db.execute(
-                sql: "UPDATE mirrors SET status = ? WHERE id = (SELECT mirrorID FROM mirror_runs WHERE id = ?)",
-                arguments: [RunStatus.running.rawValue, id])
-        }
-    }
-
     /// The step a run is in, with a one-line description and progress, shown on the mirror's status.
     public func updateProgress(
         mirrorID: Int64, step: String, description: String, done: Int = 0, total: Int = 0, bytes: Int64 = 0
@@ -163,6 +154,139 @@ extension AppDatabase {
         try await writer.write { db in
             var state = state
             try state.upsert(db)
+        }
+    }
+}
+
+// MARK: Lifecycle
+
+extension AppDatabase {
+    public func setNextRun(mirrorID: Int64, at date: Date?) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE mirrors SET nextRunAt = ? WHERE id = ?", arguments: [date, mirrorID])
+        }
+    }
+
+    /// Mirrors whose next scheduled run is due at `now`.
+    public func dueMirrors(now: Date) async throws -> [MirrorRecord] {
+        try await reader.read { db in
+            try MirrorRecord.filter(MirrorRecord.Columns.nextRunAt != nil && MirrorRecord.Columns.nextRunAt <= now).fetchAll(db)
+        }
+    }
+
+    public func activeRun(mirrorID: Int64) async throws -> RunRecord? {
+        try await reader.read { db in
+            try RunRecord
+                .filter(RunRecord.Columns.mirrorID == mirrorID && [RunStatus.queued.rawValue, RunStatus.running.rawValue, RunStatus.stopping.rawValue].contains(RunRecord.Columns.status))
+                .fetchOne(db)
+        }
+    }
+
+    /// Moves a queued run to running; false when another engine (or process) claimed it first.
+    public func claimRun(id: Int64) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE mirror_runs SET status = ?, startedAt = ? WHERE id = ? AND status = ?",
+                arguments: [RunStatus.running.rawValue, Date(), id, RunStatus.queued.rawValue])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(
+                sql: "UPDATE mirrors SET status = ?, statusDescription = 'Starting' WHERE id = (SELECT mirrorID FROM mirror_runs WHERE id = ?)",
+                arguments: [RunStatus.running.rawValue, id])
+            return true
+        }
+    }
+
+    /// Asks a mirror's run to stop: a queued run is stopped at once, a running one becomes Stopping and its
+    /// engine stops it. Answers the run, or nil when nothing was running.
+    @discardableResult
+    public func requestStop(mirrorID: Int64, by actor: AuditActor) async throws -> RunRecord? {
+        try await writer.write { db in
+            let active = [RunStatus.queued.rawValue, RunStatus.running.rawValue]
+            guard var run = try RunRecord
+                .filter(RunRecord.Columns.mirrorID == mirrorID && active.contains(RunRecord.Columns.status)).fetchOne(db)
+            else { return nil }
+            if run.status == RunStatus.queued.rawValue {
+                run.status = RunStatus.stopped.rawValue
+                run.finishedAt = Date()
+                try db.execute(
+                    sql: "UPDATE mirrors SET status = ?, step = '', statusDescription = 'Stopped before it started' WHERE id = ?",
+                    arguments: [RunStatus.stopped.rawValue, mirrorID])
+            } else {
+                run.status = RunStatus.stopping.rawValue
+                try db.execute(
+                    sql: "UPDATE mirrors SET status = ?, statusDescription = 'Stopping' WHERE id = ?",
+                    arguments: [RunStatus.stopping.rawValue, mirrorID])
+            }
+            try run.update(db)
+            if let mirror = try MirrorRecord.fetchOne(db, key: mirrorID), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) {
+                try Self.audit(db, actor, org: channel.orgID, action: "mirror.stop", target: "mirror \(mirror.name) of \(channel.fullName)", details: "run #\(run.id!)")
+            }
+            return run
+        }
+    }
+
+    /// Status of runs by id (the engine watches for Stopping).
+    public func runStatuses(ids: [Int64]) async throws -> [Int64: String] {
+        guard !ids.isEmpty else { return [:] }
+        return try await reader.read { db in
+            let rows = try RunRecord.filter(ids.contains(RunRecord.Columns.id)).fetchAll(db)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.id!, $0.status) })
+        }
+    }
+
+    /// Changes a mirror's settings (the mode is fixed); `sourceURL` nil keeps the stored one.
+    public func updateMirror(
+        id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?, by actor: AuditActor
+    ) async throws -> MirrorRecord {
+        try await writer.write { db in
+            guard var mirror = try MirrorRecord.fetchOne(db, key: id), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else {
+                throw StoreError.notFound("mirror")
+            }
+            let clash = try MirrorRecord
+                .filter(MirrorRecord.Columns.channelID == mirror.channelID && MirrorRecord.Columns.name == name && Column("id") != id)
+                .fetchCount(db)
+            if clash > 0 { throw StoreError.duplicate(field: "name", message: "This channel already has a mirror named “\(name)”.") }
+            var changes: [String] = []
+            if mirror.name != name { changes.append("name \(mirror.name) → \(name)") }
+            if let sourceURL, sourceURL != mirror.sourceURL { changes.append("source \(Redaction.url(sourceURL))") }
+            if mirror.subdirList != subdirs { changes.append("subdirs \(subdirs.joined(separator: ","))") }
+            if mirror.cron != cron { changes.append("schedule \(cron)") }
+            mirror.name = name
+            if let sourceURL { mirror.sourceURL = sourceURL }
+            mirror.subdirs = subdirs.joined(separator: ",")
+            mirror.cron = cron
+            mirror.nextRunAt = nextRunAt
+            mirror.updatedAt = Date()
+            try mirror.update(db)
+            try Self.audit(
+                db, actor, org: channel.orgID, action: "mirror.update", target: "mirror \(mirror.name) of \(channel.fullName)",
+                details: changes.isEmpty ? "no change" : changes.joined(separator: "; "))
+            return mirror
+        }
+    }
+
+    /// Deletes a mirror, its runs and the packages it brought. Answers the subdirs to republish and the sha256s
+    /// of its files that no package of any channel refers to any more (their blobs can go).
+    public func deleteMirror(id: Int64, by actor: AuditActor) async throws -> (subdirs: [String], orphanBlobs: [String]) {
+        try await writer.write { db in
+            guard let mirror = try MirrorRecord.fetchOne(db, key: id), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else {
+                throw StoreError.notFound("mirror")
+            }
+            let subdirs = try String.fetchAll(db, sql: "SELECT DISTINCT subdir FROM packages WHERE mirrorID = ?", arguments: [id])
+            let blobs = try String.fetchAll(
+                db, sql: "SELECT DISTINCT COALESCE(blobSHA256, sha256) FROM packages WHERE mirrorID = ? AND COALESCE(blobSHA256, sha256) IS NOT NULL",
+                arguments: [id])
+            try db.execute(sql: "DELETE FROM packages WHERE mirrorID = ?", arguments: [id])
+            try mirror.delete(db)
+            var orphans: [String] = []
+            for blob in blobs {
+                let users = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM packages WHERE blobSHA256 = ? OR sha256 = ?", arguments: [blob, blob]) ?? 0
+                if users == 0 { orphans.append(blob) }
+            }
+            try Self.audit(
+                db, actor, org: channel.orgID, action: "mirror.delete", target: "mirror \(mirror.name) of \(channel.fullName)",
+                details: "\(blobs.count) files left the channel")
+            return (subdirs, orphans)
         }
     }
 }

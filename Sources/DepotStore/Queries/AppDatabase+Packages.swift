@@ -169,3 +169,9 @@ extension AppDatabase {
         try await reader.read { db in try IndexRecord.fetchOne(db, key: ["channelID": channelID, "subdir": subdir]) }
     }
 }
+
+extension AppDatabase {
+    public func packageCount(mirrorID: Int64) async throws -> Int {
+        try await reader.read { db in try PackageRecord.filter(PackageRecord.Columns.mirrorID == mirrorID).fetchCount(db) }
+    }
+}

@@ -25,8 +25,11 @@ public struct MirrorRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var lastCompletedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// When the scheduler starts the next run.
+    public var nextRunAt: Date?
 
     public enum Columns {
+        public static let nextRunAt = Column(CodingKeys.nextRunAt)
         public static let channelID = Column(CodingKeys.channelID)
         public static let name = Column(CodingKeys.name)
         public static let status = Column(CodingKeys.status)

@@ -86,6 +86,14 @@ struct RunDetailsJSON: Encodable {
     let filtered: [Item]
 }
 
+struct UpdateMirrorBody: Decodable {
+    let name: String?
+    let mode: String?
+    let sourceUrl: String?
+    let subdirs: [String]?
+    let cron: String?
+}
+
 struct CreateMirrorBody: Decodable {
     let name: String
     let type: String?
@@ -108,6 +116,10 @@ struct MirrorAPIController {
         api.get("/mirrors", use: list)
         api.get("/mirrors/:id", use: show)
         api.post("/mirrors/:id/run", use: runNow)
+        api.post("/mirrors/:id/stop", use: stop)
+        api.post("/mirrors/:id/restart", use: restart)
+        api.patch("/mirrors/:id", use: update)
+        api.delete("/mirrors/:id", use: delete)
         api.get("/mirrors/:id/runs", use: runs)
         api.get("/mirrors/:id/runs/:run", use: run)
         api.get("/mirrors/:id/runs/:run/details", use: details)
@@ -175,6 +187,36 @@ struct MirrorAPIController {
         return try APIResponse.json(RunJSON(run), status: .accepted)
     }
 
+    @Sendable func stop(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, channel) = try await mirror(context, .stop)
+        try await services.mirrors.stop(mirrorID: mirror.id!, by: context.auditActor)
+        return try APIResponse.json(MirrorJSON(try await database.mirror(id: mirror.id!) ?? mirror, channel: channel.fullName))
+    }
+
+    @Sendable func restart(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .restart)
+        let run = try await services.mirrors.restart(mirrorID: mirror.id!, by: context.auditActor)
+        return try APIResponse.json(RunJSON(run), status: .accepted)
+    }
+
+    @Sendable func update(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, channel) = try await mirror(context, .edit)
+        let body = try await APIController(services: services).body(request, context, as: UpdateMirrorBody.self)
+        if let mode = body.mode, mode != mirror.mode {
+            throw StoreError.invalid(ValidationErrors(field: "mode", message: "The mode of a mirror cannot change; create a new mirror instead."))
+        }
+        let updated = try await MirrorCreation.update(
+            mirror, name: body.name ?? mirror.name, sourceURL: body.sourceUrl, subdirs: body.subdirs ?? mirror.subdirList,
+            cron: body.cron ?? mirror.cron, services: services, actor: context.auditActor)
+        return try APIResponse.json(MirrorJSON(updated, channel: channel.fullName))
+    }
+
+    @Sendable func delete(_ request: Request, context: DepotContext) async throws -> Response {
+        let (mirror, _) = try await mirror(context, .delete)
+        try await services.mirrors.delete(mirrorID: mirror.id!, by: context.auditActor)
+        return Response(status: .noContent)
+    }
+
     @Sendable func runs(_ request: Request, context: DepotContext) async throws -> Response {
         let (mirror, _) = try await mirror(context, .view)
         return try APIResponse.json(ListJSON(items: try await database.runs(mirrorID: mirror.id!).map(RunJSON.init)))
@@ -211,13 +253,31 @@ enum MirrorCreation {
         case .success(let v): valid = v
         case .failure(let errors): throw StoreError.invalid(errors)
         }
-        let record = MirrorRecord(
+        var record = MirrorRecord(
             channelID: channel.id!, name: valid.name, type: valid.type.rawValue, mode: valid.mode.rawValue,
             sourceURL: valid.source.value, subdirs: valid.subdirs, cron: valid.cron)
+        record.nextRunAt = Scheduler.nextRun(cron: valid.cron, after: Date())
         let mirror = try await services.database.createMirror(record, by: actor)
         if input.runNow {
             try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(actor.name)")
         }
         return mirror
+    }
+
+    /// Edits every field but the mode; an empty or absent source URL keeps the stored one (it is never shown back).
+    static func update(
+        _ mirror: MirrorRecord, name: String, sourceURL: String?, subdirs: [String], cron: String, services: AppServices, actor: AuditActor
+    ) async throws -> MirrorRecord {
+        let keepSource = (sourceURL ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        let input = MirrorInput(
+            name: name, type: mirror.type, mode: mirror.mode, sourceURL: keepSource ? mirror.sourceURL : sourceURL!,
+            subdirs: subdirs, cron: cron, runNow: false)
+        switch input.validate() {
+        case .failure(let errors): throw StoreError.invalid(errors)
+        case .success(let valid):
+            return try await services.database.updateMirror(
+                id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
+                cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), by: actor)
+        }
     }
 }

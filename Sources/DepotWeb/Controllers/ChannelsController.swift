@@ -175,7 +175,12 @@ struct ChannelsController {
                 url: name == "packages" ? SitePath.channel(channel.fullName) : SitePath.channel(channel.fullName, name),
                 active: name == tab)
         }
-        let mirrors = try await database.mirrors(channelID: channel.id!).map { MirrorRow($0, channel: channel.fullName) }
+        let manageMirrors = context.principal.can(.edit, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+        let mirrors = try await database.mirrors(channelID: channel.id!).map { mirror -> MirrorRow in
+            var row = MirrorRow(mirror, channel: channel.fullName)
+            row.canManage = manageMirrors
+            return row
+        }
         var packages: [PackageRow] = []
         var summary = ""
         var previous: String?, next: String?

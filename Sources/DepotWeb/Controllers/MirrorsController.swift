@@ -20,7 +20,14 @@ struct MirrorsController {
             router.post(RouterPath(base + "/-/mirrors"), use: create)
             router.get(RouterPath(base + "/-/mirrors/:id"), use: details)
             router.post(RouterPath(base + "/-/mirrors/:id/run"), use: runNow)
+            router.get(RouterPath(base + "/-/mirrors/:id/edit"), use: editForm)
+            router.post(RouterPath(base + "/-/mirrors/:id/edit"), use: update)
+            router.post(RouterPath(base + "/-/mirrors/:id/stop"), use: stop)
+            router.post(RouterPath(base + "/-/mirrors/:id/restart"), use: restart)
+            router.get(RouterPath(base + "/-/mirrors/:id/delete"), use: confirmDelete)
+            router.post(RouterPath(base + "/-/mirrors/:id/delete"), use: delete)
         }
+        router.get("/mirrors", use: all)
     }
 
     /// The channel in the path and the mirror category that governs its mirrors.
@@ -47,13 +54,18 @@ struct MirrorsController {
 
     func render(
         _ context: DepotContext, channel: ChannelRecord, input: MirrorInput, frequency: String, errors: ValidationErrors,
-        status: HTTPResponse.Status
+        status: HTTPResponse.Status, editing: MirrorRecord? = nil
     ) async throws -> Response {
-        let existing = try await database.mirrors(channelID: channel.id!)
+        let existing = try await database.mirrors(channelID: channel.id!).filter { $0.id != editing?.id }
         let offered = MirrorInput.offeredSubdirs
+        let expression = try? CronExpression(input.cron)
+        let upcoming = expression?.upcoming(after: Int64(Date().timeIntervalSince1970), count: 3)
+            .map { DisplayDate.string(Date(timeIntervalSince1970: TimeInterval($0))) } ?? []
         let page = MirrorFormPage(
-            site: Site(context: context, section: "channels"), title: "Create mirror in \(channel.fullName)",
-            channelName: channel.fullName, action: SitePath.channel(channel.fullName, "mirrors"),
+            site: Site(context: context, section: "channels"),
+            title: editing.map { "Edit mirror \($0.name)" } ?? "Create mirror in \(channel.fullName)",
+            channelName: channel.fullName,
+            action: editing.map { SitePath.channel(channel.fullName, "mirrors/\($0.id!)/edit") } ?? SitePath.channel(channel.fullName, "mirrors"),
             cancelURL: SitePath.channel(channel.fullName, "mirrors"), name: input.name,
             modeActive: input.mode != "passive", modePassive: input.mode == "passive", sourceURL: input.sourceURL,
             subdirs: offered.map { .init(value: $0, checked: input.subdirs.contains($0)) },
@@ -61,20 +73,15 @@ struct MirrorsController {
             frequencies: Self.frequencies.map { SelectOption(value: $0.value, label: "\($0.label)\($0.cron.isEmpty ? "" : " (\($0.cron))")", selected: $0.value == frequency) },
             cron: input.cron, runNow: input.runNow,
             warnExistingMirror: !existing.isEmpty, existingMirrors: existing.map(\.name).joined(separator: ", "),
-            warnNotFrozen: !channel.frozen, errors: MirrorFieldErrors(errors))
+            warnNotFrozen: !channel.frozen && editing == nil, isEdit: editing != nil,
+            modeTitle: MirrorMode(rawValue: input.mode)?.title ?? input.mode, upcoming: upcoming,
+            warnFrequency: expression?.runsMoreOftenThanDaily ?? false, errors: MirrorFieldErrors(errors))
         return try services.renderer.response("mirror-form", page, status: status)
     }
 
     @Sendable func create(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .create)
-        let form = context.form
-        let frequency = form.text("frequency")
-        let preset = Self.frequencies.first { $0.value == frequency && !$0.cron.isEmpty }
-        let other = form.text("other_subdirs").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
-        let input = MirrorInput(
-            name: form.text("name"), type: form.text("type").isEmpty ? "conda" : form.text("type"), mode: form.text("mode"),
-            sourceURL: form.text("source_url"), subdirs: form.values("subdirs") + other,
-            cron: preset?.cron ?? form.text("cron"), runNow: form.has("run_now"))
+        let (input, frequency) = Self.input(from: context.form)
         do {
             let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
             let message = input.runNow ? "Mirror \(mirror.name) created; its first run is queued." : "Mirror \(mirror.name) created."
@@ -110,11 +117,14 @@ struct MirrorsController {
             groups.append(FilteredGroup(reason: FilterReason(rawValue: reason)?.title ?? reason, count: items.count, items: shown))
         }
         groups.sort { $0.reason < $1.reason }
+        var row = MirrorRow(mirror, channel: channel.fullName)
+        row.canManage = context.principal.can(.edit, on: category, in: channel.orgID)
         let page = MirrorDetailsPage(
             site: Site(context: context, section: "channels"), title: "Mirror \(mirror.name)", channelName: channel.fullName,
-            channelURL: SitePath.channel(channel.fullName, "mirrors"), mirror: MirrorRow(mirror, channel: channel.fullName),
+            channelURL: SitePath.channel(channel.fullName, "mirrors"), mirror: row,
             runs: runs.map(RunRow.init), latestRun: latest.map(RunRow.init), filtered: groups,
-            canRun: context.principal.can(.create, on: category, in: channel.orgID))
+            canRun: context.principal.can(.create, on: category, in: channel.orgID),
+            canManage: context.principal.can(.edit, on: category, in: channel.orgID))
         return try services.renderer.response("mirror", page)
     }
 
@@ -123,5 +133,118 @@ struct MirrorsController {
         let mirror = try await mirror(context, channel: channel)
         try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(context.auditActor.name)")
         return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "A run of \(mirror.name) is queued.")
+    }
+}
+
+extension MirrorsController {
+    /// The form a create or edit POST sent, as a `MirrorInput` and the chosen frequency preset.
+    static func input(from form: FormData, mode: String? = nil) -> (MirrorInput, String) {
+        let frequency = form.text("frequency")
+        let preset = frequencies.first { $0.value == frequency && !$0.cron.isEmpty }
+        let other = form.text("other_subdirs").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
+        let input = MirrorInput(
+            name: form.text("name"), type: form.text("type").isEmpty ? "conda" : form.text("type"), mode: mode ?? form.text("mode"),
+            sourceURL: form.text("source_url"), subdirs: form.values("subdirs") + other,
+            cron: preset?.cron ?? form.text("cron"), runNow: form.has("run_now"))
+        return (input, frequency)
+    }
+
+    static func frequency(for cron: String) -> String {
+        frequencies.first { $0.cron == cron }?.value ?? "custom"
+    }
+
+    @Sendable func editForm(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .edit)
+        let mirror = try await mirror(context, channel: channel)
+        let input = MirrorInput(
+            name: mirror.name, type: mirror.type, mode: mirror.mode, sourceURL: "", subdirs: mirror.subdirList, cron: mirror.cron, runNow: false)
+        return try await render(
+            context, channel: channel, input: input, frequency: Self.frequency(for: mirror.cron), errors: ValidationErrors(), status: .ok,
+            editing: mirror)
+    }
+
+    @Sendable func update(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .edit)
+        let mirror = try await mirror(context, channel: channel)
+        let (input, frequency) = Self.input(from: context.form, mode: mirror.mode)
+        do {
+            let updated = try await MirrorCreation.update(
+                mirror, name: input.name, sourceURL: input.sourceURL, subdirs: input.subdirs, cron: input.cron, services: services,
+                actor: context.auditActor)
+            return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "Mirror \(updated.name) saved; changes apply from its next run.")
+        } catch let error as StoreError {
+            var shown = input
+            shown.sourceURL = ""
+            return try await render(
+                context, channel: channel, input: shown, frequency: frequency, errors: error.validationErrors, status: .badRequest,
+                editing: mirror)
+        }
+    }
+
+    @Sendable func stop(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .stop)
+        let mirror = try await mirror(context, channel: channel)
+        let run = try await services.mirrors.stop(mirrorID: mirror.id!, by: context.auditActor, timeout: .seconds(2))
+        let message = run == nil ? "\(mirror.name) was not running." : "\(mirror.name): \(RunStatus(rawValue: run!.status)?.title ?? run!.status)."
+        return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: message)
+    }
+
+    @Sendable func restart(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .restart)
+        let mirror = try await mirror(context, channel: channel)
+        try await services.mirrors.restart(mirrorID: mirror.id!, by: context.auditActor)
+        return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "\(mirror.name) restarts from the beginning.")
+    }
+
+    @Sendable func confirmDelete(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .delete)
+        let mirror = try await mirror(context, channel: channel)
+        let count = try await database.packageCount(mirrorID: mirror.id!)
+        let page = ConfirmMirrorDeletePage(
+            site: Site(context: context, section: "channels"), title: "Delete mirror \(mirror.name)", name: mirror.name,
+            channelName: channel.fullName, action: SitePath.channel(channel.fullName, "mirrors/\(mirror.id!)/delete"),
+            cancelURL: SitePath.channel(channel.fullName, "mirrors"), packageCount: count,
+            isRunning: RunStatus(rawValue: mirror.status)?.isActive ?? false)
+        return try services.renderer.response("mirror-delete", page)
+    }
+
+    @Sendable func delete(_ request: Request, context: DepotContext) async throws -> Response {
+        let (channel, _) = try await channel(context, .delete)
+        let mirror = try await mirror(context, channel: channel)
+        try await services.mirrors.delete(mirrorID: mirror.id!, by: context.auditActor)
+        return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "Mirror \(mirror.name) deleted; its packages left \(channel.fullName).")
+    }
+
+    /// Every mirror the caller may see (all of them for administrators), filtered by organisation, type and status.
+    @Sendable func all(_ request: Request, context: DepotContext) async throws -> Response {
+        try context.requireUser()
+        let q = request.uri.queryParameters
+        let orgFilter = q["org"].map(String.init) ?? ""
+        let typeFilter = q["type"].map(String.init) ?? ""
+        let statusFilter = q["status"].map(String.init) ?? ""
+        let orgs = try await database.orgs().filter { context.principal.isMember(of: $0.id!) }
+        let orgNames = Dictionary(uniqueKeysWithValues: orgs.map { ($0.id!, $0.name) })
+        var rows: [MirrorRow] = []
+        for mirror in try await database.allMirrors() {
+            guard let channel = try await database.channel(id: mirror.channelID), let orgName = orgNames[channel.orgID],
+                  context.principal.can(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+            else { continue }
+            if !orgFilter.isEmpty && orgName != orgFilter { continue }
+            if !typeFilter.isEmpty && mirror.type != typeFilter { continue }
+            if !statusFilter.isEmpty && (mirror.status.isEmpty ? "new" : mirror.status) != statusFilter { continue }
+            var row = MirrorRow(mirror, channel: channel.fullName)
+            row.showChannel = true
+            row.canManage = context.principal.can(.edit, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+            rows.append(row)
+        }
+        let page = MirrorsPage(
+            site: Site(context: context, section: "mirrors"), mirrors: rows,
+            orgs: orgs.map { SelectOption(value: $0.name, label: $0.name, selected: $0.name == orgFilter) },
+            types: MirrorType.allCases.map { SelectOption(value: $0.rawValue, label: $0.title, selected: $0.rawValue == typeFilter) },
+            statuses: (["new"] + RunStatus.allCases.map(\.rawValue)).map {
+                SelectOption(value: $0, label: RunStatus(rawValue: $0)?.title ?? "Never run", selected: $0 == statusFilter)
+            },
+            anyActive: rows.contains { $0.isRunning })
+        return try services.renderer.response("mirrors", page)
     }
 }

@@ -19,6 +19,17 @@ struct MirrorRow: Sendable {
     let lastCompleted: String
     let detailsURL: String
     let runURL: String
+    let editURL: String
+    let stopURL: String
+    let restartURL: String
+    let deleteURL: String
+    let channel: String
+    let channelURL: String
+    let nextRun: String
+    /// Rows on the all-mirrors page name their channel.
+    var showChannel = false
+    /// Whether the viewer may edit, stop, restart and delete it.
+    var canManage = false
 
     init(_ mirror: MirrorRecord, channel: String) {
         id = mirror.id!
@@ -37,7 +48,14 @@ struct MirrorRow: Sendable {
         progress = mirror.progressTotal > 0 ? "\(mirror.progressDone) of \(mirror.progressTotal)" : ""
         lastCompleted = DisplayDate.string(mirror.lastCompletedAt)
         detailsURL = SitePath.channel(channel, "mirrors/\(mirror.id!)")
-        runURL = SitePath.channel(channel, "mirrors/\(mirror.id!)/run")
+        runURL = detailsURL + "/run"
+        editURL = detailsURL + "/edit"
+        stopURL = detailsURL + "/stop"
+        restartURL = detailsURL + "/restart"
+        deleteURL = detailsURL + "/delete"
+        self.channel = channel
+        channelURL = SitePath.channel(channel, "mirrors")
+        nextRun = DisplayDate.string(mirror.nextRunAt)
     }
 }
 
@@ -63,7 +81,32 @@ struct MirrorFormPage: Sendable {
     let warnExistingMirror: Bool
     let existingMirrors: String
     let warnNotFrozen: Bool
+    let isEdit: Bool
+    let modeTitle: String
+    let upcoming: [String]
+    let warnFrequency: Bool
     let errors: MirrorFieldErrors
+}
+
+struct ConfirmMirrorDeletePage: Sendable {
+    let site: Site
+    let title: String
+    let name: String
+    let channelName: String
+    let action: String
+    let cancelURL: String
+    let packageCount: Int
+    let isRunning: Bool
+}
+
+struct MirrorsPage: Sendable {
+    let site: Site
+    let title = "Mirrors"
+    let mirrors: [MirrorRow]
+    let orgs: [SelectOption]
+    let types: [SelectOption]
+    let statuses: [SelectOption]
+    let anyActive: Bool
 }
 
 struct MirrorFieldErrors: Sendable {
@@ -135,6 +178,7 @@ struct MirrorDetailsPage: Sendable {
     let latestRun: RunRow?
     let filtered: [FilteredGroup]
     let canRun: Bool
+    let canManage: Bool
 }
 
 struct PackageRow: Sendable {

@@ -15,6 +15,7 @@ public struct Site: Sendable {
     public let inAdmin: Bool
     public let inHelp: Bool
     public let inAccount: Bool
+    public let inMirrors: Bool
 
     public init(context: DepotContext, section: String) {
         signedIn = context.user != nil
@@ -28,6 +29,7 @@ public struct Site: Sendable {
         inAdmin = section == "admin"
         inHelp = section == "help"
         inAccount = section == "account"
+        inMirrors = section == "mirrors"
     }
 }
 
