@@ -135,7 +135,7 @@ extension AppDatabase {
                 t.column("record", .text).notNull()
                 t.column("mode", .text).notNull()
                 t.column("upstreamURL", .text).notNull()
-                t.column("blobSHA256", .text)
+                t.column("blobSHA256", .text).indexed()
                 t.column("createdAt", .datetime).notNull()
                 t.uniqueKey(["channelID", "subdir", "filename"])
             }

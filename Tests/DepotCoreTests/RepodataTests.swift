@@ -59,6 +59,12 @@ import Testing
         ("{\"x\": tru}", "unexpected “tru”"),
         ("{\"x\": \"a\nb\"}", "control character inside a string"),
         ("{} trailing", "unexpected data after the end of the JSON document"),
+        ("{\"x\": nan}", "unexpected “nan”"),
+        ("{\"x\": 0x10}", "unexpected “0x10”"),
+        ("{\"x\": .5}", "unexpected “.5”"),
+        ("{\"x\": 01}", "unexpected “01”"),
+        ("{\"x\": \"a\\qb\"}", "bad escape in a string"),
+        ("{\"x\": \"\\u12\"}", "bad \\u escape"),
     ])
     func malformedInputIsAClearError(input: String, message: String) {
         #expect(throws: RepodataError.self) { try RepodataScanner.scan(Array(input.utf8)) }

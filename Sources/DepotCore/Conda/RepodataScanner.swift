@@ -315,10 +315,10 @@ public struct RepodataScanner {
                     if b == UInt8(ascii: ",") || b == UInt8(ascii: "}") || b == UInt8(ascii: "]") || b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 { break }
                     i += 1
                 }
-                let token = String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<i]), as: UTF8.self)
-                guard token == "true" || token == "false" || token == "null" || Double(token) != nil else {
+                let token = UnsafeBufferPointer(rebasing: buffer[start..<i])
+                guard Self.isLiteral(token) || Self.isNumber(token) else {
                     i = start
-                    throw fail("unexpected “\(token.prefix(20))”")
+                    throw fail("unexpected “\(String(decoding: token, as: UTF8.self).prefix(20))”")
                 }
             }
         }
@@ -328,12 +328,53 @@ public struct RepodataScanner {
             while i < buffer.count {
                 let b = buffer[i]
                 if b == UInt8(ascii: "\"") { i += 1; return }
-                if b == UInt8(ascii: "\\") { i += 2; continue }
+                if b == UInt8(ascii: "\\") {
+                    // Only JSON's escapes: anything else would make the republished index unreadable.
+                    guard i + 1 < buffer.count else { break }
+                    let e = buffer[i + 1]
+                    if e == UInt8(ascii: "u") {
+                        guard i + 5 < buffer.count, (2...5).allSatisfy({ Self.isHexDigit(buffer[i + $0]) }) else { throw fail("bad \\u escape") }
+                        i += 6
+                        continue
+                    }
+                    guard "\"\\/bfnrt".utf8.contains(e) else { throw fail("bad escape in a string") }
+                    i += 2
+                    continue
+                }
                 if b < 0x20 { throw fail("control character inside a string") }
                 i += 1
             }
             throw fail("the file ends inside a string (truncated?)")
         }
+    }
+}
+
+extension RepodataScanner.Cursor {
+    static func isHexDigit(_ b: UInt8) -> Bool { (48...57).contains(b) || (97...102).contains(b) || (65...70).contains(b) }
+
+    static func isLiteral(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        t.elementsEqual("true".utf8) || t.elementsEqual("false".utf8) || t.elementsEqual("null".utf8)
+    }
+
+    /// RFC 8259's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    static func isNumber(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        var j = 0
+        func digit(_ k: Int) -> Bool { k < t.count && (48...57).contains(t[k]) }
+        if j < t.count, t[j] == UInt8(ascii: "-") { j += 1 }
+        guard digit(j) else { return false }
+        if t[j] == UInt8(ascii: "0") { j += 1 } else { while digit(j) { j += 1 } }
+        if j < t.count, t[j] == UInt8(ascii: ".") {
+            j += 1
+            guard digit(j) else { return false }
+            while digit(j) { j += 1 }
+        }
+        if j < t.count, t[j] == UInt8(ascii: "e") || t[j] == UInt8(ascii: "E") {
+            j += 1
+            if j < t.count, t[j] == UInt8(ascii: "+") || t[j] == UInt8(ascii: "-") { j += 1 }
+            guard digit(j) else { return false }
+            while digit(j) { j += 1 }
+        }
+        return j == t.count
     }
 }
 

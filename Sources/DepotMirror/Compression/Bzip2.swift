@@ -36,7 +36,7 @@ public enum Bzip2 {
                     }
                     if last < 0 { throw Failure(code: last) }
                     if produced > 0 {
-                        writer.write(out.withUnsafeBytes { Data($0[0..<produced]) })
+                        try writer.write(contentsOf: out.withUnsafeBytes { Data($0[0..<produced]) })
                     }
                 } while (action == BZ_RUN && stream.avail_in > 0) || (action == BZ_FINISH && last != BZ_STREAM_END)
             }
@@ -44,8 +44,7 @@ public enum Bzip2 {
         }
 
         while true {
-            let data = reader.readData(ofLength: 1 << 20)
-            if data.isEmpty { break }
+            guard let data = try reader.read(upToCount: 1 << 20), !data.isEmpty else { break }
             var bytes = [UInt8](data)
             code = try pump(action: BZ_RUN, input: &bytes)
         }

@@ -18,8 +18,8 @@ struct CondaMirrorRun {
     var source: SourceURL { get throws { try SourceURL(validating: mirror.sourceURL) } }
     var isActive: Bool { mirror.mode == MirrorMode.active.rawValue }
 
-    /// Largest upstream index accepted, compressed or not.
-    static let maxIndexBytes = 4 << 30
+    /// Largest upstream index accepted, compressed or not (conda-forge's biggest subdir is about a quarter of it).
+    static let maxIndexBytes = 1 << 30
 
     struct SubdirFailure: Error {
         let message: String
@@ -104,7 +104,12 @@ struct CondaMirrorRun {
             removals = Array(existing.keys)
         case .notModified:
             counts.source += existing.count
-            upserts = Array(existing.values)
+            // The source URL may have changed (a new token) while the index did not.
+            upserts = existing.values.map { package in
+                var package = package
+                package.upstreamURL = source.appending("\(subdir)/\(package.filename)")
+                return package
+            }
         case .body(let bytes, let etag, let lastModified):
             try await progress("Reading index", "Reading \(subdir)/repodata.json (\(ByteFormat.string(Int64(bytes.count))))")
             let scanned: RepodataScanner.Result

@@ -26,7 +26,8 @@ struct PackageFetcher {
     ) async throws -> Stored {
         let temp = temp ?? parts.blobs.temporaryFileURL()
         defer { try? FileManager.default.removeItem(at: temp) }
-        let limit = package.size.map { $0 } ?? (20 << 30)
+        // No file is larger than 20 GB, whatever an index says.
+        let limit = min(package.size ?? (20 << 30), 20 << 30)
         let downloaded: UpstreamClient.Downloaded
         do {
             downloaded = try await parts.client.download(package.upstreamURL, to: temp, maxBytes: limit, onChunk: onChunk)

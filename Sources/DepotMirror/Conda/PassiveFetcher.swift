@@ -61,6 +61,13 @@ public actor PassiveFetcher {
             }
         }
 
+        /// Waits for the first bytes or the end: a request can still answer with an error status until then.
+        public func started() async throws {
+            await wait(beyond: 0)
+            let (finished, failure) = state.withLockedValue { ($0.finished, $0.failure) }
+            if finished, let failure { throw PassiveFetchError(message: failure) }
+        }
+
         /// The next chunk after `offset`, nil at a successful end; throws when the download failed.
         public func read(from offset: Int64, max: Int = 256 * 1024) async throws -> ByteBuffer? {
             while true {
@@ -95,8 +102,10 @@ public actor PassiveFetcher {
         self.logger = logger
     }
 
+    /// Requests coalesce when they want the same file from the same place: another tenant's index naming the
+    /// same hash with its own upstream never joins (or stalls) this download.
     static func key(_ package: PackageRecord) -> String {
-        package.sha256 ?? "\(package.filename)#\(package.md5 ?? package.upstreamURL)"
+        "\(package.sha256 ?? package.md5 ?? package.filename)|\(package.upstreamURL)"
     }
 
     /// The download of `package`: the one in progress, or a new one.

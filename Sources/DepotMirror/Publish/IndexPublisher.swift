@@ -28,9 +28,16 @@ public struct IndexPublisher: Sendable {
         return "\(millis)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 
-    /// Publishes one subdir from the packages table; answers the new ETag.
+    /// Publishes one subdir from the packages table; answers the new ETag. Publishes of one subdir are serialized,
+    /// so an index built from an older read can never replace a newer one.
     @discardableResult
     public func publish(channelID: Int64, subdir: String) async throws -> String {
+        try await PublishLocks.shared.withLock("\(channelID)/\(subdir)") {
+            try await publishLocked(channelID: channelID, subdir: subdir)
+        }
+    }
+
+    private func publishLocked(channelID: Int64, subdir: String) async throws -> String {
         let generation = Self.newGeneration()
         let dir = directory(channelID: channelID, subdir: subdir, generation: generation)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -66,6 +73,10 @@ public struct IndexPublisher: Sendable {
     /// Publishes `channeldata.json`: every package name with its subdirs and latest version.
     @discardableResult
     public func publishChanneldata(channelID: Int64) async throws -> String {
+        try await PublishLocks.shared.withLock("\(channelID)/") { try await publishChanneldataLocked(channelID: channelID) }
+    }
+
+    private func publishChanneldataLocked(channelID: Int64) async throws -> String {
         let subdirs = Set(try await database.subdirs(channelID: channelID) + ["noarch"]).sorted()
         var packages: [String: (subdirs: Set<String>, version: String, versions: [String])] = [:]
         for row in try await database.packageVersions(channelID: channelID) {
@@ -94,9 +105,22 @@ public struct IndexPublisher: Sendable {
         return etag
     }
 
+    /// Removes the generations just replaced, and any other folder of the subdir that the database no longer
+    /// points at (left by an unfreeze, or by a crash between writing and switching).
     func removeGenerations(channelID: Int64, subdir: String, _ generations: [String]) {
+        let fm = FileManager.default
         for generation in generations {
-            try? FileManager.default.removeItem(at: directory(channelID: channelID, subdir: subdir, generation: generation))
+            try? fm.removeItem(at: directory(channelID: channelID, subdir: subdir, generation: generation))
+        }
+        let parent = directory(channelID: channelID, subdir: subdir, generation: "x").deletingLastPathComponent()
+        guard let index = try? database.reader.read({ db in try IndexRecord.fetchOne(db, key: ["channelID": channelID, "subdir": subdir]) }),
+              let names = try? fm.contentsOfDirectory(atPath: parent.path)
+        else { return }
+        let keep: Set<String> = [index.liveGeneration, index.servedGeneration]
+        for name in names where !keep.contains(name) {
+            let url = parent.appendingPathComponent(name)
+            let created = (try? fm.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? Date()
+            if Date().timeIntervalSince(created) > 60 { try? fm.removeItem(at: url) }
         }
     }
 
@@ -113,6 +137,24 @@ public struct IndexPublisher: Sendable {
     }
 }
 
+/// One publish at a time per key, across the process.
+actor PublishLocks {
+    static let shared = PublishLocks()
+    private var tails: [String: Task<Void, Never>] = [:]
+
+    func withLock<T: Sendable>(_ key: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let previous = tails[key]
+        let task = Task<T, any Error> {
+            await previous?.value
+            return try await body()
+        }
+        let tail = Task<Void, Never> { _ = try? await task.value }
+        tails[key] = tail
+        defer { if tails[key] == tail { tails[key] = nil } }
+        return try await task.value
+    }
+}
+
 /// Makes `.bz2` files once, however many requests ask at the same time.
 actor Bzip2Maker {
     static let shared = Bzip2Maker()
@@ -122,8 +164,13 @@ actor Bzip2Maker {
         if let task = inflight[target.path] { return try await task.value }
         let task = Task.detached {
             let temp = target.appendingPathExtension("part")
-            try Bzip2.compressFile(input: source, output: temp)
-            guard rename(temp.path, target.path) == 0 else { throw UpstreamError.io("cannot move \(target.lastPathComponent) into place") }
+            do {
+                try Bzip2.compressFile(input: source, output: temp)
+                guard rename(temp.path, target.path) == 0 else { throw UpstreamError.io("cannot move \(target.lastPathComponent) into place") }
+            } catch {
+                try? FileManager.default.removeItem(at: temp)
+                throw error
+            }
         }
         inflight[target.path] = task
         defer { inflight[target.path] = nil }

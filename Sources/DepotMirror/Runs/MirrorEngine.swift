@@ -152,14 +152,26 @@ public actor MirrorEngine {
     /// Stops the current run, then queues a fresh one from the beginning.
     @discardableResult
     public func restart(mirrorID: Int64, by actor: AuditActor) async throws -> RunRecord {
-        try await stop(mirrorID: mirrorID, by: actor)
+        try await stopAndWait(mirrorID: mirrorID, by: actor)
         return try await enqueue(mirrorID: mirrorID, trigger: "restart by \(actor.name)")
+    }
+
+    /// Stops the mirror's run and waits until it has really ended, or throws after 30 seconds.
+    func stopAndWait(mirrorID: Int64, by actor: AuditActor) async throws {
+        try await stop(mirrorID: mirrorID, by: actor)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try await parts.database.activeRun(mirrorID: mirrorID) != nil {
+            guard ContinuousClock.now < deadline else {
+                throw RunFailure("The current run has not stopped yet; try again in a moment.")
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
     }
 
     /// Stops and deletes a mirror; its packages leave the channel's index and blobs nobody uses are removed.
     public func delete(mirrorID: Int64, by actor: AuditActor) async throws {
         guard let mirror = try await parts.database.mirror(id: mirrorID) else { return }
-        try await stop(mirrorID: mirrorID, by: actor)
+        try await stopAndWait(mirrorID: mirrorID, by: actor)
         let (subdirs, orphans) = try await parts.database.deleteMirror(id: mirrorID, by: actor)
         for subdir in subdirs { try await parts.publisher.publish(channelID: mirror.channelID, subdir: subdir) }
         try await parts.publisher.publishChanneldata(channelID: mirror.channelID)
@@ -178,9 +190,10 @@ public actor MirrorEngine {
     func attach(_ continuation: AsyncStream<Void>.Continuation) { wake = continuation }
 }
 
-struct RunFailure: Error {
-    let message: String
+public struct RunFailure: Error, CustomStringConvertible {
+    public let message: String
     init(_ message: String) { self.message = message }
+    public var description: String { message }
 }
 
 /// Runs the engine inside the application's service group.

@@ -16,6 +16,8 @@ public final class UpstreamClient: Sendable {
         public var readTimeout: TimeAmount = .seconds(30)
         /// Longest a whole index fetch may take.
         public var indexDeadline: TimeAmount = .seconds(600)
+        /// Slowest a package download may be on average, after its first 60 seconds (a drip-feeding upstream is cut off).
+        public var minimumBytesPerSecond: Int64 = 10_000
         public var attempts = 3
         public var backoff: Duration = .milliseconds(200)
         public init() {}
@@ -101,9 +103,14 @@ public final class UpstreamClient: Sendable {
             var sha = SHA256()
             var md5 = Insecure.MD5()
             var size: Int64 = 0
+            let started = ContinuousClock.now
             for try await chunk in response.body {
                 size += Int64(chunk.readableBytes)
                 if size > maxBytes { throw UpstreamError.tooLarge(url: Redaction.url(url), limit: Int(maxBytes)) }
+                let elapsed = ContinuousClock.now - started
+                if elapsed > .seconds(60), size < Int64(elapsed.components.seconds) * self.settings.minimumBytesPerSecond {
+                    throw UpstreamError.tooSlow(url: Redaction.url(url), seconds: Int(elapsed.components.seconds))
+                }
                 chunk.withUnsafeReadableBytes { raw in
                     sha.update(bufferPointer: raw)
                     md5.update(bufferPointer: raw)
@@ -128,6 +135,9 @@ public final class UpstreamClient: Sendable {
             } catch let error as UpstreamError where !error.isTransient {
                 throw error
             } catch is CancellationError {
+                throw CancellationError()
+            } catch where Task.isCancelled {
+                // AsyncHTTPClient reports a cancelled task as its own error: a stop, not an upstream failure.
                 throw CancellationError()
             } catch {
                 if attempt >= settings.attempts || Task.isCancelled || giveUp() {

@@ -251,6 +251,16 @@ extension AppDatabase {
             if let sourceURL, sourceURL != mirror.sourceURL { changes.append("source \(Redaction.url(sourceURL))") }
             if mirror.subdirList != subdirs { changes.append("subdirs \(subdirs.joined(separator: ","))") }
             if mirror.cron != cron { changes.append("schedule \(cron)") }
+            let sourceChanged = sourceURL != nil && sourceURL != mirror.sourceURL
+            let dropped = mirror.subdirList.filter { !subdirs.contains($0) }
+            if sourceChanged {
+                // Validators of the old URL must not make the new one look unchanged.
+                try db.execute(sql: "DELETE FROM upstream_state WHERE mirrorID = ?", arguments: [id])
+            }
+            for subdir in dropped {
+                try db.execute(sql: "DELETE FROM packages WHERE mirrorID = ? AND subdir = ?", arguments: [id, subdir])
+                try db.execute(sql: "DELETE FROM upstream_state WHERE mirrorID = ? AND subdir = ?", arguments: [id, subdir])
+            }
             mirror.name = name
             if let sourceURL { mirror.sourceURL = sourceURL }
             mirror.subdirs = subdirs.joined(separator: ",")

@@ -22,14 +22,15 @@ extension AppDatabase {
         }
     }
 
-    /// Filenames of `subdir` owned by other mirrors of the channel created before `mirrorID` (they win duplicates).
+    /// Filenames of `subdir` owned by mirrors of the channel created before `mirrorID` (ids grow with creation):
+    /// they win duplicates.
     public func filenamesOwnedByOthers(channelID: Int64, subdir: String, mirrorID: Int64) async throws -> [String: String] {
         try await reader.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT p.filename, m.name FROM packages p JOIN mirrors m ON m.id = p.mirrorID
-                    WHERE p.channelID = ? AND p.subdir = ? AND p.mirrorID <> ?
+                    WHERE p.channelID = ? AND p.subdir = ? AND p.mirrorID < ?
                     """,
                 arguments: [channelID, subdir, mirrorID])
             return Dictionary(rows.map { ($0["filename"] as String, $0["name"] as String) }, uniquingKeysWith: { a, _ in a })
@@ -46,10 +47,11 @@ extension AppDatabase {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(channelID, subdir, filename) DO UPDATE SET
                     name = excluded.name, version = excluded.version, build = excluded.build, size = excluded.size,
-                    blobSHA256 = CASE WHEN packages.sha256 IS excluded.sha256 THEN COALESCE(excluded.blobSHA256, packages.blobSHA256) ELSE excluded.blobSHA256 END,
+                    blobSHA256 = CASE WHEN packages.sha256 IS excluded.sha256 AND packages.md5 IS excluded.md5 AND packages.size IS excluded.size
+                        THEN COALESCE(excluded.blobSHA256, packages.blobSHA256) ELSE excluded.blobSHA256 END,
                     sha256 = excluded.sha256, md5 = excluded.md5, record = excluded.record, mode = excluded.mode,
                     upstreamURL = excluded.upstreamURL
-                WHERE packages.mirrorID IS excluded.mirrorID
+                WHERE packages.mirrorID IS excluded.mirrorID OR packages.mirrorID > excluded.mirrorID
                 """)
             let now = Date()
             for p in change.upserts {

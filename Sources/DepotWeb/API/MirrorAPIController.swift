@@ -275,9 +275,16 @@ enum MirrorCreation {
         switch input.validate() {
         case .failure(let errors): throw StoreError.invalid(errors)
         case .success(let valid):
-            return try await services.database.updateMirror(
+            let updated = try await services.database.updateMirror(
                 id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
                 cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), by: actor)
+            // Subdirs no longer mirrored leave the channel's index now.
+            let dropped = mirror.subdirList.filter { !valid.subdirs.contains($0) }
+            for subdir in dropped {
+                try await services.mirrors.parts.publisher.publish(channelID: mirror.channelID, subdir: subdir)
+            }
+            if !dropped.isEmpty { try await services.mirrors.parts.publisher.publishChanneldata(channelID: mirror.channelID) }
+            return updated
         }
     }
 }

@@ -40,7 +40,7 @@ struct MirrorsController {
         }
         try context.require(.view, channel: channel)
         let category: PermissionCategory = channel.isSubchannel ? .subchannelMirrors : .channelMirrors
-        try context.require(action, on: category, in: channel.orgID, isPublic: channel.isPublic, what: "mirror")
+        try context.require(action, on: category, in: channel.orgID, what: "mirror")
         return (channel, category)
     }
 

@@ -1,3 +1,4 @@
+import DepotCore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -39,7 +40,7 @@ struct CSRFMiddleware: RouterMiddleware {
     static func check(request: Request, context: Context) throws {
         let sent = request.headers[headerName] ?? context.form[fieldName]
         guard Secrets.constantTimeEquals(sent, context.csrfToken) else {
-            context.logger.notice("refused request without a valid CSRF token", metadata: ["path": "\(request.uri.path)"])
+            context.logger.notice("refused request without a valid CSRF token", metadata: ["path": "\(Redaction.path(request.uri.path))"])
             throw AppError.csrf
         }
     }

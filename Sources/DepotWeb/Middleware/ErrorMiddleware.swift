@@ -1,4 +1,5 @@
 import DepotCore
+import DepotMirror
 import DepotStore
 import Foundation
 import Hummingbird
@@ -14,7 +15,8 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch {
             let mapped = Self.map(error)
             if mapped.status == .internalServerError {
-                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+                context.logger.error(
+                    "request failed", metadata: ["path": "\(Redaction.path(request.uri.path))", "error": "\(Redaction.url("\(error)"))"])
             }
             if Self.wantsJSON(request) {
                 var response = APIResponse.error(status: mapped.status, code: mapped.code, message: mapped.message, field: mapped.field)
@@ -83,6 +85,8 @@ struct ErrorMiddleware: RouterMiddleware {
         case let error as HTTPError:
             let message = error.body ?? (error.status == .notFound ? "No such page." : error.status.reasonPhrase)
             return Mapped(status: error.status, code: "http_\(error.status.code)", message: message)
+        case let error as RunFailure:
+            return Mapped(status: .conflict, code: "conflict", message: error.message)
         case is DecodingError:
             return Mapped(status: .badRequest, code: "bad_json", message: "The request body is not the JSON this call expects.")
         default:

@@ -109,6 +109,15 @@ struct RepositoryController {
         if request.method == .head { return Response(status: .ok, headers: headers) }
         let download = try await services.passive.download(package)
         context.logger.info("passive fetch", metadata: ["file": "\(filename)", "channel": "\(channel.fullName)"])
+        do {
+            try await download.started()
+        } catch {
+            // Nothing sent yet: say what happened instead of a truncated 200.
+            context.logger.warning("passive fetch failed", metadata: ["file": "\(filename)", "reason": "\(error)"])
+            return APIResponse.error(
+                status: .badGateway, code: "upstream",
+                message: "The upstream could not provide \(filename): \(Redaction.url("\(error)"))", field: nil)
+        }
         let body = ResponseBody { writer in
             var offset: Int64 = 0
             while let chunk = try await download.read(from: offset) {
