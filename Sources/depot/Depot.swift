@@ -52,7 +52,9 @@ struct Serve: AsyncParsableCommand {
             adminPassword: env["DEPOT_ADMIN_PASSWORD"], publicURL: publicURL, reloadTemplates: reload,
             logLevel: Logger.Level(rawValue: env["DEPOT_LOG_LEVEL"] ?? "info") ?? .info,
             bcryptCost: UInt8(env["DEPOT_BCRYPT_COST"] ?? "") ?? 12)
-        let app = try await buildApplication(config)
+        var settings = config
+        if let concurrency = Int(env["DEPOT_DOWNLOAD_CONCURRENCY"] ?? ""), concurrency > 0 { settings.downloadConcurrency = concurrency }
+        let app = try await buildApplication(settings)
         try await app.runService()
     }
 }

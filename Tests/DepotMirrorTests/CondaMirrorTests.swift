@@ -54,10 +54,13 @@ import Testing
             #expect(upstream.conditionalHits >= 1)
 
             // A package that leaves the upstream leaves the index at the next run.
+            let fine = try #require(try await f.database.package(channelID: channel.id!, subdir: "noarch", filename: "fine-2.0-0.conda"))
             upstream.set("noarch/repodata.json", withoutFine)
             let third = try await f.run(mirror)
             #expect(third.status == "completed")
             #expect(MirrorFixture.filenames(try await f.served(channel, "noarch")) == ["good-1.0-0.tar.bz2"])
+            // Its file is no longer used by any channel, so it leaves storage too.
+            #expect(await f.blobs.contains(sha256: fine.sha256!) == false)
         }
     }
 

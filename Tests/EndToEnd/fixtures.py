@@ -3,11 +3,17 @@
 - `build_conda_channel(root)` builds a small, real upstream conda channel with
   packages made by `cph create` (conda-package-handling) and indexed by
   py-rattler's `index_fs`.
-- `UpstreamServer(root)` serves a directory over HTTP on loopback and counts
-  GET requests per path.
+- `build_synthetic_channel(root, count)` writes a `noarch/repodata.json`
+  listing `count` files of random bytes (correct sha256, md5 and size) for
+  tests of the mirror engine that need many files but no real packages.
+- `UpstreamServer(root, delay=0)` serves a directory over HTTP on loopback and
+  counts GET requests per path; with `delay` it holds each package-file
+  response (`.conda`, `.tar.bz2`) that many seconds before answering.
+- `WebSession(base, user, password)` logs in through the login form and keeps
+  the session cookie (plain HTTP, no browser).
 - `DepotServer(binary, data_dir, admin_password)` runs `depot serve` on a free
   loopback port, mints an API token with the `depot token create` CLI and
-  talks to the JSON API.
+  talks to the JSON API; `kill()` ends it with SIGKILL (a crash).
 
 Needs the venv made by scripts/e2e-setup.sh (py-rattler,
 conda-package-handling, zstandard).
@@ -252,9 +258,57 @@ def read_zst(data: bytes) -> bytes:
         return reader.read()
 
 
+def build_synthetic_channel(
+    root: str | os.PathLike[str],
+    count: int,
+    *,
+    prefix: str = "synth",
+    size: int = 4096,
+    empty_subdirs: tuple[str, ...] = ("linux-64",),
+) -> dict[str, str]:
+    """Writes root/noarch/repodata.json listing `count` package files of random bytes.
+
+    Not real packages: the files are `size` random bytes each (so no two calls
+    share a blob), half `.tar.bz2` (under "packages"), half `.conda` (under
+    "packages.conda"), with correct sha256, md5 and size in their records.
+    `empty_subdirs` get a repodata.json listing nothing. Returns {filename: sha256}.
+    """
+    root = Path(root)
+    noarch = root / "noarch"
+    noarch.mkdir(parents=True, exist_ok=True)
+    packages: dict[str, Any] = {}
+    packages_conda: dict[str, Any] = {}
+    hashes: dict[str, str] = {}
+    for i in range(count):
+        name = f"{prefix}-pkg{i:03d}"
+        ext = ".conda" if i % 2 else ".tar.bz2"
+        filename = f"{name}-1.0-0{ext}"
+        data = os.urandom(size)
+        (noarch / filename).write_bytes(data)
+        digest = sha256_bytes(data)
+        hashes[filename] = digest
+        record = {
+            "name": name, "version": "1.0", "build": "0", "build_number": 0,
+            "depends": [], "license": "MIT", "noarch": "generic", "subdir": "noarch",
+            "timestamp": 1_700_000_000_000,
+            "sha256": digest, "md5": hashlib.md5(data).hexdigest(), "size": len(data),
+        }
+        (packages_conda if ext == ".conda" else packages)[filename] = record
+    repodata = {"info": {"subdir": "noarch"}, "packages": packages, "packages.conda": packages_conda,
+                "removed": [], "repodata_version": 1}
+    (noarch / "repodata.json").write_text(json.dumps(repodata, indent=1, sort_keys=True))
+    for subdir in empty_subdirs:
+        (root / subdir).mkdir(parents=True, exist_ok=True)
+        (root / subdir / "repodata.json").write_text(json.dumps(
+            {"info": {"subdir": subdir}, "packages": {}, "packages.conda": {}, "removed": [], "repodata_version": 1}))
+    return hashes
+
+
 # --------------------------------------------------------------------------
 # Upstream HTTP server
 # --------------------------------------------------------------------------
+
+PACKAGE_SUFFIXES = (".conda", ".tar.bz2")
 
 
 class _CountingHandler(http.server.SimpleHTTPRequestHandler):
@@ -272,7 +326,12 @@ class _CountingHandler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         self._record("GET")
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        delay = self.server.delay
+        if delay > 0 and path.endswith(PACKAGE_SUFFIXES):
+            time.sleep(delay)
         super().do_GET()
+        self.server._record_done(path)
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._record("HEAD")
@@ -287,13 +346,21 @@ class UpstreamServer(http.server.ThreadingHTTPServer):
 
     `counts` maps URL path -> number of GET requests (HEADs are in
     `head_counts`); read them with `get_count(path)` or `snapshot()`.
+    `done_counts` (read with `completed()`) counts only the GETs whose whole
+    response was written.
+
+    `delay` (seconds, may be changed while serving) holds every GET of a
+    package file (`.conda`, `.tar.bz2`) that long before answering: a slow
+    upstream.
     """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, root: str | os.PathLike[str]):
+    def __init__(self, root: str | os.PathLike[str], delay: float = 0.0):
         self.root = Path(root).resolve()
+        self.delay = delay
+        self.done_counts: dict[str, int] = {}
         handler = type("Handler", (_CountingHandler,), {"server_root_placeholder": str(self.root)})
         super().__init__(("127.0.0.1", 0), handler)
         self._lock = threading.Lock()
@@ -315,6 +382,21 @@ class UpstreamServer(http.server.ThreadingHTTPServer):
         with self._lock:
             table = self.counts if method == "GET" else self.head_counts
             table[path] = table.get(path, 0) + 1
+
+    def _record_done(self, path: str) -> None:
+        with self._lock:
+            self.done_counts[path] = self.done_counts.get(path, 0) + 1
+
+    def completed(self) -> dict[str, int]:
+        """GETs per path whose response was written in full."""
+        with self._lock:
+            return dict(self.done_counts)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up on a slow response (a stopped or killed run) is expected.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
     def _log_line(self, line: str) -> None:
         with self._lock:
@@ -348,7 +430,11 @@ class UpstreamServer(http.server.ThreadingHTTPServer):
 class DepotServer:
     """`depot serve` on a free loopback port with its own data directory."""
 
-    def __init__(self, binary: str | os.PathLike[str], data_dir: str | os.PathLike[str], admin_password: str):
+    def __init__(
+        self, binary: str | os.PathLike[str], data_dir: str | os.PathLike[str], admin_password: str,
+        token: str | None = None,
+    ):
+        """`token`: an API token minted earlier for this data directory (a restart reuses it)."""
         self.binary = str(Path(binary).resolve())
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -356,7 +442,7 @@ class DepotServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = self.data_dir.parent / f"depot-{self.port}.log"
-        self._token: str | None = None
+        self._token: str | None = token
         self.env = dict(os.environ)
         self.env["DEPOT_ADMIN_PASSWORD"] = admin_password
         self.env["DEPOT_BCRYPT_COST"] = "4"
@@ -427,6 +513,17 @@ class DepotServer:
 
     stopped_in_time = True
 
+    def kill(self) -> int | None:
+        """SIGKILL right away (a crash: no graceful shutdown). Returns the exit code."""
+        try:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+            return self.proc.returncode
+        finally:
+            if not self._log_file.closed:
+                self._log_file.close()
+
     def log(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
@@ -460,3 +557,53 @@ class DepotServer:
             return status, json.loads(text)
         except ValueError:
             return status, text
+
+
+# --------------------------------------------------------------------------
+# A logged-in web session without a browser
+# --------------------------------------------------------------------------
+
+
+class WebSession:
+    """Logs in through /login (CSRF token from the form) and keeps the session cookie."""
+
+    def __init__(self, base: str, user: str, password: str):
+        import http.cookiejar
+        import re
+
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(self.jar))
+        status, _, body = self.get("/login")
+        if status != 200:
+            raise RuntimeError(f"GET /login answered {status}")
+        match = re.search(rb'name="_csrf" value="([^"]*)"', body)
+        if not match:
+            raise RuntimeError("the login form has no _csrf field")
+        form = urllib.parse.urlencode({
+            "_csrf": match.group(1).decode(), "next": "", "username": user, "password": password,
+        }).encode()
+        status, _, body = self.request("/login", method="POST", data=form,
+                                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if status != 200 or b'id="logout-form"' not in body:
+            raise RuntimeError(f"logging in as {user} answered {status} without a logout form")
+
+    def request(
+        self, path: str, method: str = "GET", data: bytes | None = None,
+        headers: dict[str, str] | None = None, timeout: float = 30,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request with the session cookie (redirects followed); never raises on an HTTP status."""
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        try:
+            with self.opener.open(req, timeout=timeout) as resp:
+                return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+        except urllib.error.HTTPError as e:
+            try:
+                body = e.read()
+            except Exception:  # noqa: BLE001
+                body = b""
+            return e.code, {k.lower(): v for k, v in (e.headers or {}).items()}, body
+
+    def get(self, path: str, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+        return self.request(path, timeout=timeout)

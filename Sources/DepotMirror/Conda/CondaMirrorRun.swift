@@ -197,6 +197,9 @@ struct CondaMirrorRun {
             try await progress("Publishing index", "Publishing \(subdir) (\(upserts.count) packages)")
             try await database.apply(SubdirChange(upserts: upserts, removals: removals), channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir)
             try await engine.publisher.publish(channelID: mirror.channelID, subdir: subdir)
+            // Files that left the upstream go from storage once no channel uses them.
+            let gone = removals.compactMap { existing[$0].flatMap { $0.blobSHA256 ?? $0.sha256 } }
+            for blob in try await database.unreferencedBlobs(gone) { try? await engine.blobs.remove(sha256: blob) }
         }
         // Validators are stored only once the index built from them is published.
         if let validators { try await database.saveUpstreamState(validators) }

@@ -288,15 +288,27 @@ extension AppDatabase {
                 arguments: [id])
             try db.execute(sql: "DELETE FROM packages WHERE mirrorID = ?", arguments: [id])
             try mirror.delete(db)
-            var orphans: [String] = []
-            for blob in blobs {
-                let users = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM packages WHERE blobSHA256 = ? OR sha256 = ?", arguments: [blob, blob]) ?? 0
-                if users == 0 { orphans.append(blob) }
-            }
+            let orphans = try Self.unreferenced(db, blobs)
             try Self.audit(
                 db, actor, org: channel.orgID, action: "mirror.delete", target: "mirror \(mirror.name) of \(channel.fullName)",
                 details: "\(blobs.count) files left the channel")
             return (subdirs, orphans)
         }
+    }
+}
+
+extension AppDatabase {
+    /// Of `blobs`, those no package of any channel refers to.
+    static func unreferenced(_ db: Database, _ blobs: [String]) throws -> [String] {
+        try blobs.filter { blob in
+            try Int.fetchOne(
+                db, sql: "SELECT (SELECT COUNT(*) FROM packages WHERE blobSHA256 = ?) + (SELECT COUNT(*) FROM packages WHERE sha256 = ?)",
+                arguments: [blob, blob]) == 0
+        }
+    }
+
+    public func unreferencedBlobs(_ blobs: [String]) async throws -> [String] {
+        guard !blobs.isEmpty else { return [] }
+        return try await reader.read { db in try Self.unreferenced(db, blobs) }
     }
 }
