@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests with real clients against a real `depot serve`: headless Chromium, and py-rattler
-# installing from mirrored conda channels.
+# End-to-end tests with real clients against a real `depot serve`: headless Chromium, py-rattler
+# installing from mirrored conda channels, and mirror run lifecycles (crash, stop, concurrency).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -9,4 +9,5 @@ PY="$ROOT/.venv-e2e/bin/python"
 status=0
 "$PY" Tests/EndToEnd/browser_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/conda_test.py --binary "$ROOT/.build/debug/depot" || status=1
+"$PY" Tests/EndToEnd/lifecycle_test.py --binary "$ROOT/.build/debug/depot" || status=1
 exit $status

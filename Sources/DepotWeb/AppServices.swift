@@ -1,3 +1,4 @@
+import DepotCore
 import DepotMirror
 import DepotStore
 import Foundation
@@ -27,5 +28,30 @@ public struct AppServices: Sendable {
     func isSecure(_ request: Request) -> Bool {
         if let url = config.publicURL, url.hasPrefix("https://") { return true }
         return request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+}
+
+extension AppServices {
+    /// The channel with this full name, after checking the caller may `action` it: the one lookup every page and
+    /// API call uses, so a hidden channel and a missing one answer the same.
+    func channel(named fullName: String, _ action: PermissionAction = .view, context: DepotContext) async throws -> ChannelRecord {
+        guard ChannelPath(fullName: fullName) != nil, let channel = try await database.channel(fullName: fullName) else {
+            if context.user == nil { throw AppError.unauthorized }
+            throw AppError.notFound("channel")
+        }
+        try context.require(action, channel: channel)
+        return channel
+    }
+
+    /// The channel named by a route's `:c` (and `:s` for a subchannel) parameters.
+    func channel(fromPath context: DepotContext, _ action: PermissionAction = .view) async throws -> ChannelRecord {
+        let parent = try context.parameters.require("c")
+        return try await channel(named: context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent, action, context: context)
+    }
+
+    /// The channel named by the API's `:channel` parameter (`parent%2Fchild` for a subchannel).
+    func channel(fromAPI context: DepotContext, _ action: PermissionAction = .view) async throws -> ChannelRecord {
+        let raw = try context.parameters.require("channel")
+        return try await channel(named: raw.removingPercentEncoding ?? raw, action, context: context)
     }
 }

@@ -280,16 +280,3 @@ struct CondaMirrorRun {
         try await database.updateProgress(mirrorID: mirrorID, step: step, description: description, done: done, total: total, bytes: bytes)
     }
 }
-
-enum ByteFormat {
-    static func string(_ bytes: Int64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-}

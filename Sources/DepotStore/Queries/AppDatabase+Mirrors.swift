@@ -109,7 +109,15 @@ extension AppDatabase {
             run.downloadedCount = counts.downloaded
             run.downloadedBytes = counts.bytes
             try run.update(db)
-            let description = error ?? "\(status.title): \(counts.kept) of \(counts.source) packages kept"
+            let description: String
+            switch status {
+            case .stopped:
+                description = "Stopped on request after \(counts.downloaded) downloads; the channel keeps serving what was published"
+            case .completed:
+                description = "Completed: \(counts.kept) of \(counts.source) packages kept"
+            default:
+                description = error ?? "\(status.title)"
+            }
             try db.execute(
                 sql: "UPDATE mirrors SET status = ?, step = '', statusDescription = ?, lastCompletedAt = CASE WHEN ? THEN ? ELSE lastCompletedAt END WHERE id = ?",
                 arguments: [status.rawValue, description, status == .completed, now, run.mirrorID])

@@ -143,16 +143,8 @@ struct APIController {
             baseURL: services.baseURL(for: request))
     }
 
-    /// The channel named in the path (`name` or `parent%2Fchild`), after the permission check.
     func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> ChannelRecord {
-        let raw = try context.parameters.require("channel")
-        let name = raw.removingPercentEncoding ?? raw
-        guard ChannelPath(fullName: name) != nil, let channel = try await database.channel(fullName: name) else {
-            if context.user == nil { throw AppError.unauthorized }
-            throw AppError.notFound("channel")
-        }
-        try context.require(action, channel: channel)
-        return channel
+        try await services.channel(fromAPI: context, action)
     }
 
     @Sendable func channels(_ request: Request, context: DepotContext) async throws -> Response {

@@ -126,14 +126,7 @@ struct MirrorAPIController {
     }
 
     func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> ChannelRecord {
-        let raw = try context.parameters.require("channel")
-        let name = raw.removingPercentEncoding ?? raw
-        guard let channel = try await database.channel(fullName: name) else {
-            if context.user == nil { throw AppError.unauthorized }
-            throw AppError.notFound("channel")
-        }
-        try context.require(.view, channel: channel)
-        return channel
+        try await services.channel(fromAPI: context, action)
     }
 
     /// A mirror and its channel after the permission check on the channel's mirror category.

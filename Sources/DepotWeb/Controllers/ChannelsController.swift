@@ -31,16 +31,8 @@ struct ChannelsController {
 
     // MARK: Loading
 
-    /// The channel named by the path, after checking the caller may `action` it.
     func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> ChannelRecord {
-        let parent = try context.parameters.require("c")
-        let fullName = context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent
-        guard ChannelPath(fullName: fullName) != nil, let channel = try await database.channel(fullName: fullName) else {
-            if context.user == nil { throw AppError.unauthorized }
-            throw AppError.notFound("channel")
-        }
-        try context.require(action, channel: channel)
-        return channel
+        try await services.channel(fromPath: context, action)
     }
 
     func orgNames() async throws -> [Int64: String] {
@@ -200,7 +192,7 @@ struct ChannelsController {
             packages = rows.map {
                 PackageRow(
                     name: $0.name, version: $0.version, build: $0.build, subdir: $0.subdir, filename: $0.filename,
-                    size: $0.size.map(ByteCount.string) ?? "", mode: $0.mode.capitalized,
+                    size: $0.size.map(ByteFormat.string) ?? "", mode: $0.mode.capitalized,
                     cached: blobs[$0.blobSHA256 ?? $0.sha256 ?? ""] ?? false, url: "\(repo)/\($0.subdir)/\($0.filename)")
             }
             let first = total == 0 ? 0 : (pageNumber - 1) * pageSize + 1

@@ -32,13 +32,7 @@ struct MirrorsController {
 
     /// The channel in the path and the mirror category that governs its mirrors.
     func channel(_ context: DepotContext, _ action: PermissionAction) async throws -> (ChannelRecord, PermissionCategory) {
-        let parent = try context.parameters.require("c")
-        let fullName = context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent
-        guard let channel = try await database.channel(fullName: fullName) else {
-            if context.user == nil { throw AppError.unauthorized }
-            throw AppError.notFound("channel")
-        }
-        try context.require(.view, channel: channel)
+        let channel = try await services.channel(fromPath: context)
         let category: PermissionCategory = channel.isSubchannel ? .subchannelMirrors : .channelMirrors
         try context.require(action, on: category, in: channel.orgID, what: "mirror")
         return (channel, category)

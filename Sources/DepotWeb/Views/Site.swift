@@ -51,17 +51,3 @@ enum DisplayDate {
         return formatter.string(from: date) + " UTC"
     }
 }
-
-/// Byte sizes for people: 1.2 MB.
-enum ByteCount {
-    static func string(_ bytes: Int64) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(bytes)
-        var unit = 0
-        while value >= 1000 && unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-    }
-}
