@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests (Tests/EndToEnd/browser_test.py,
-# Tests/EndToEnd/conda_test.py) need: Debian's chromium, chromium-driver and
-# python3-venv, and a Python venv at $ROOT/.venv-e2e with selenium, py-rattler,
-# conda-package-handling and zstandard. Idempotent; does nothing slow when
+# Tests/EndToEnd/conda_test.py, Tests/EndToEnd/python_test.py) need: Debian's
+# chromium, chromium-driver and python3-venv, and a Python venv at
+# $ROOT/.venv-e2e with selenium, py-rattler, conda-package-handling,
+# zstandard, uv, build, setuptools>=70 and wheel. Idempotent; does nothing slow when
 # everything is already present.
 set -euo pipefail
 
@@ -48,6 +49,22 @@ fi
 if ! "$VENV/bin/python" -c 'import rattler, conda_package_handling, zstandard' >/dev/null 2>&1; then
     echo "e2e-setup: installing py-rattler conda-package-handling zstandard into $VENV"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check py-rattler conda-package-handling zstandard
+fi
+
+# Python packaging tools for Tests/EndToEnd/python_test.py: uv (a second
+# Python client), and setuptools>=70 + wheel + build to make the fixture
+# wheels and sdists offline (--no-build-isolation).
+if ! "$VENV/bin/python" - >/dev/null 2>&1 <<'PYCHECK'
+import os, sys
+import wheel, build  # noqa: F401
+import setuptools
+major = int(setuptools.__version__.split(".")[0])
+uv = os.path.join(os.path.dirname(sys.executable), "uv")
+sys.exit(0 if major >= 70 and os.access(uv, os.X_OK) else 1)
+PYCHECK
+then
+    echo "e2e-setup: installing uv build setuptools>=70 wheel into $VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check uv build "setuptools>=70" wheel
 fi
 
 echo "e2e-setup: ready ($VENV/bin/python)"

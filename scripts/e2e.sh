@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests with real clients against a real `depot serve`: headless Chromium, py-rattler
-# installing from mirrored conda channels, and mirror run lifecycles (crash, stop, concurrency).
+# installing from mirrored conda channels, mirror run lifecycles (crash, stop, concurrency), and
+# pip / uv installing from mirrored Python simple indexes.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -10,4 +11,5 @@ status=0
 "$PY" Tests/EndToEnd/browser_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/conda_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/lifecycle_test.py --binary "$ROOT/.build/debug/depot" || status=1
+"$PY" Tests/EndToEnd/python_test.py --binary "$ROOT/.build/debug/depot" || status=1
 exit $status

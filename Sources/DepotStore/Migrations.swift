@@ -164,6 +164,12 @@ extension AppDatabase {
                 t.add(column: "nextRunAt", .datetime)
             }
         }
+        migrator.registerMigration("v4-python-filters") { db in
+            try db.alter(table: "mirrors") { t in
+                t.add(column: "exclude", .text).notNull().defaults(to: "")
+                t.add(column: "include", .text).notNull().defaults(to: "")
+            }
+        }
         return migrator
     }
 }

@@ -9,6 +9,11 @@
 - `UpstreamServer(root, delay=0)` serves a directory over HTTP on loopback and
   counts GET requests per path; with `delay` it holds each package-file
   response (`.conda`, `.tar.bz2`) that many seconds before answering.
+- `build_python_index(root)` builds three tiny real Python projects into
+  wheels and sdists (setuptools, offline) and writes a PEP 503 HTML + PEP 691
+  JSON simple index for them (PEP 658/714 `.metadata` files next to the
+  wheels); `SimpleIndexServer(root)` serves it, choosing `index.json` or
+  `index.html` by the Accept header, and counts requests like UpstreamServer.
 - `WebSession(base, user, password)` logs in through the login form and keeps
   the session cookie (plain HTTP, no browser).
 - `DepotServer(binary, data_dir, admin_password)` runs `depot serve` on a free
@@ -16,7 +21,8 @@
   talks to the JSON API; `kill()` ends it with SIGKILL (a crash).
 
 Needs the venv made by scripts/e2e-setup.sh (py-rattler,
-conda-package-handling, zstandard).
+conda-package-handling, zstandard; setuptools>=70 and wheel for the Python
+fixtures).
 
 py-rattler 0.28 can crash the interpreter at exit (its tokio threads touch the
 GIL during finalization: "PyGILState_Release: thread state ... must be current"
@@ -61,6 +67,14 @@ for _var in ("NO_PROXY", "no_proxy"):
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        return None  # urllib then raises HTTPError with the 3xx status
+
+
+_no_redirect_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -90,14 +104,18 @@ def http_request(
     headers: dict[str, str] | None = None,
     data: bytes | None = None,
     timeout: float = 30,
+    follow_redirects: bool = True,
 ) -> tuple[int, dict[str, str], bytes]:
     """One request without a proxy; never raises on an HTTP status.
 
-    Returns (status, headers with lower-case names, body).
+    Returns (status, headers with lower-case names, body). With
+    `follow_redirects=False` a 3xx answer is returned as is (its Location in
+    the headers).
     """
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    opener = _opener if follow_redirects else _no_redirect_opener
     try:
-        with _opener.open(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             return resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
     except urllib.error.HTTPError as e:  # 3xx (e.g. 304), 4xx and 5xx
         try:
@@ -356,12 +374,13 @@ class UpstreamServer(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    handler_class: type = _CountingHandler  # subclasses may serve differently
 
     def __init__(self, root: str | os.PathLike[str], delay: float = 0.0):
         self.root = Path(root).resolve()
         self.delay = delay
         self.done_counts: dict[str, int] = {}
-        handler = type("Handler", (_CountingHandler,), {"server_root_placeholder": str(self.root)})
+        handler = type("Handler", (self.handler_class,), {"server_root_placeholder": str(self.root)})
         super().__init__(("127.0.0.1", 0), handler)
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}
@@ -420,6 +439,272 @@ class UpstreamServer(http.server.ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------
+# A real Python package index (PEP 503 HTML + PEP 691 JSON)
+# --------------------------------------------------------------------------
+
+SIMPLE_JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+_SIMPLE_JSON_TYPES = (SIMPLE_JSON_TYPE, "application/vnd.pypi.simple.latest+json")
+_SIMPLE_HTML_TYPES = ("application/vnd.pypi.simple.v1+html", "application/vnd.pypi.simple.latest+html", "text/html", "*/*")
+
+# What build_python_index makes: normalized project name -> project spec.
+PYTHON_PROJECTS: dict[str, dict[str, Any]] = {
+    "depot-alpha": dict(version="1.0", module="depot_alpha", value="alpha", requires=[], requires_python=">=3.8"),
+    "depot-beta": dict(version="2.0", module="depot_beta", value="beta", requires=["depot-alpha>=1.0"]),
+    "private-pkg": dict(version="0.1", module="private_pkg", value="private", requires=[]),
+}
+# The project page that also links a file that is no Python distribution.
+PYTHON_JUNK = ("depot-beta", "notes.txt", b"release notes, not a package\n")
+
+
+def normalize_project_name(name: str) -> str:
+    """PEP 503 normalisation."""
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _clean_python_env() -> dict[str, str]:
+    """The environment without pip/uv configuration that could point at another index."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "PYTHON"))}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    env["PIP_NO_INPUT"] = "1"
+    env["UV_NO_CONFIG"] = "1"
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def _wheel_metadata(wheel: Path) -> bytes:
+    """The bytes of the wheel's *.dist-info/METADATA."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as zf:
+        names = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+        if len(names) != 1:
+            raise RuntimeError(f"{wheel.name} has {len(names)} top-level *.dist-info/METADATA files")
+        return zf.read(names[0])
+
+
+def _build_python_project(src: Path, out: Path, python: str) -> tuple[Path, Path]:
+    """Builds src into a wheel (pip wheel, no build isolation) and an sdist (setuptools.build_meta)."""
+    env = _clean_python_env()
+    wheel_dir = out / f".wheel-{src.name}"
+    proc = subprocess.run(
+        [python, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(wheel_dir), str(src)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    wheels = list(wheel_dir.glob("*.whl")) if wheel_dir.is_dir() else []
+    if proc.returncode != 0 or len(wheels) != 1:
+        raise RuntimeError(f"pip wheel {src} failed (exit {proc.returncode}, wheels {wheels}):\n{proc.stdout}\n{proc.stderr}")
+    sdist_dir = out / f".sdist-{src.name}"
+    sdist_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [python, "-c", "import sys, setuptools.build_meta as b; print(b.build_sdist(sys.argv[1]))", str(sdist_dir)],
+        cwd=str(src), capture_output=True, text=True, env=env, timeout=120,
+    )
+    sdists = list(sdist_dir.glob("*.tar.gz"))
+    if proc.returncode != 0 or len(sdists) != 1:
+        raise RuntimeError(f"build_sdist in {src} failed (exit {proc.returncode}, sdists {sdists}):\n{proc.stdout}\n{proc.stderr}")
+    wheel = out / wheels[0].name
+    sdist = out / sdists[0].name
+    shutil.move(str(wheels[0]), wheel)
+    shutil.move(str(sdists[0]), sdist)
+    shutil.rmtree(wheel_dir, ignore_errors=True)
+    shutil.rmtree(sdist_dir, ignore_errors=True)
+    return wheel, sdist
+
+
+def build_python_index(root: str | os.PathLike[str], python: str | None = None) -> dict[str, dict[str, Any]]:
+    """Builds PYTHON_PROJECTS into wheels and sdists and writes a simple index under root.
+
+    Layout: root/files/<filename> (+ <wheel>.metadata, the wheel's METADATA
+    bytes), root/simple/index.{html,json} and
+    root/simple/<project>/index.{html,json} with links
+    `../../files/<filename>#sha256=<hex>`, `data-core-metadata` on wheels,
+    `data-requires-python` on the depot-alpha wheel, and PYTHON_JUNK linked
+    from its project page. Needs setuptools>=70 and wheel in `python`'s
+    environment (default: this interpreter); no network.
+
+    Returns {filename: {"project", "version", "kind" ("wheel", "sdist" or
+    "junk"), "sha256", "size", "path", "metadata" (bytes, wheels only),
+    "requires_python" (or None)}}.
+    """
+    import html as html_lib
+    from concurrent.futures import ThreadPoolExecutor
+
+    python = python or sys.executable
+    root = Path(root)
+    src_root = root / "src"
+    files_dir = root / "files"
+    simple = root / "simple"
+    files_dir.mkdir(parents=True, exist_ok=True)
+
+    sources: dict[str, Path] = {}
+    for project, spec in PYTHON_PROJECTS.items():
+        src = src_root / project
+        src.mkdir(parents=True, exist_ok=True)
+        (src / f"{spec['module']}.py").write_text(f'"""The {project} fixture."""\n\nVALUE = {spec["value"]!r}\n')
+        lines = [
+            "[build-system]",
+            'requires = ["setuptools>=70"]',
+            'build-backend = "setuptools.build_meta"',
+            "",
+            "[project]",
+            f'name = "{project}"',
+            f'version = "{spec["version"]}"',
+            f'description = "Depot end-to-end fixture {project}"',
+            "dependencies = [" + ", ".join(json.dumps(r) for r in spec["requires"]) + "]",
+        ]
+        if spec.get("requires_python"):
+            lines.append(f'requires-python = "{spec["requires_python"]}"')
+        lines += ["", "[tool.setuptools]", f'py-modules = ["{spec["module"]}"]', ""]
+        (src / "pyproject.toml").write_text("\n".join(lines))
+        sources[project] = src
+
+    with ThreadPoolExecutor(max_workers=len(sources)) as pool:
+        built = dict(zip(sources, pool.map(lambda p: _build_python_project(sources[p], files_dir, python), sources)))
+
+    info: dict[str, dict[str, Any]] = {}
+    for project, (wheel, sdist) in built.items():
+        spec = PYTHON_PROJECTS[project]
+        metadata = _wheel_metadata(wheel)
+        (files_dir / (wheel.name + ".metadata")).write_bytes(metadata)
+        info[wheel.name] = dict(
+            project=project, version=spec["version"], kind="wheel", sha256=sha256_file(wheel),
+            size=wheel.stat().st_size, path=wheel, metadata=metadata, requires_python=spec.get("requires_python"))
+        info[sdist.name] = dict(
+            project=project, version=spec["version"], kind="sdist", sha256=sha256_file(sdist),
+            size=sdist.stat().st_size, path=sdist, metadata=None, requires_python=None)
+    junk_project, junk_name, junk_bytes = PYTHON_JUNK
+    (files_dir / junk_name).write_bytes(junk_bytes)
+    info[junk_name] = dict(
+        project=junk_project, version=None, kind="junk", sha256=sha256_bytes(junk_bytes), size=len(junk_bytes),
+        path=files_dir / junk_name, metadata=None, requires_python=None)
+
+    # The index: HTML (PEP 503 + 658/714) and JSON (PEP 691, API 1.1 / PEP 700).
+    simple.mkdir(parents=True, exist_ok=True)
+    projects = sorted(PYTHON_PROJECTS)
+    (simple / "index.html").write_text(
+        '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0">'
+        "<title>Simple index</title></head><body>\n"
+        + "".join(f'<a href="{p}/">{p}</a><br>\n' for p in projects)
+        + "</body></html>\n")
+    (simple / "index.json").write_text(json.dumps(
+        {"meta": {"api-version": "1.1"}, "projects": [{"name": p} for p in projects]}, indent=1))
+    for project in projects:
+        names = sorted(f for f, i in info.items() if i["project"] == project)
+        anchors = []
+        entries = []
+        for filename in names:
+            item = info[filename]
+            href = f"../../files/{filename}"
+            attrs = ""
+            entry: dict[str, Any] = {
+                "filename": filename, "url": href, "hashes": {"sha256": item["sha256"]}, "size": item["size"],
+            }
+            if item["kind"] == "wheel" and item["requires_python"]:
+                attrs += f' data-requires-python="{html_lib.escape(item["requires_python"])}"'
+                entry["requires-python"] = item["requires_python"]
+            if item["metadata"] is not None:
+                digest = sha256_bytes(item["metadata"])
+                attrs += f' data-core-metadata="sha256={digest}"'
+                entry["core-metadata"] = {"sha256": digest}
+            anchors.append(f'<a href="{href}#sha256={item["sha256"]}"{attrs}>{html_lib.escape(filename)}</a><br>\n')
+            entries.append(entry)
+        page = simple / project
+        page.mkdir(parents=True, exist_ok=True)
+        (page / "index.html").write_text(
+            '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0">'
+            f"<title>Links for {project}</title></head><body>\n<h1>Links for {project}</h1>\n"
+            + "".join(anchors) + "</body></html>\n")
+        (page / "index.json").write_text(json.dumps({
+            "meta": {"api-version": "1.1"}, "name": project, "files": entries,
+            "versions": [PYTHON_PROJECTS[project]["version"]],
+        }, indent=1))
+    return info
+
+
+def simple_format_for(accept: str) -> str:
+    """"json" or "html": what a PEP 691 server answers for this Accept header (ties go to JSON)."""
+    best = {"json": 0.0, "html": 0.0}
+    if not accept.strip():
+        return "html"
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for f in fields[1:]:
+            if f.lower().startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        if media in _SIMPLE_JSON_TYPES:
+            best["json"] = max(best["json"], q)
+        elif media in _SIMPLE_HTML_TYPES:
+            best["html"] = max(best["html"], q)
+    return "json" if best["json"] > 0 and best["json"] >= best["html"] else "html"
+
+
+class _SimpleIndexHandler(_CountingHandler):
+    """Serves a directory URL ending in `/` from its index.json or index.html, chosen by Accept."""
+
+    server: "SimpleIndexServer"
+
+    def send_head(self):  # noqa: ANN201
+        url_path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        fs_path = Path(self.translate_path(self.path))
+        if url_path.endswith("/") and fs_path.is_dir():
+            fmt = simple_format_for(self.headers.get("Accept", "")) if self.server.serve_json else "html"
+            index = fs_path / ("index.json" if fmt == "json" else "index.html")
+            if index.is_file():
+                import io
+
+                data = index.read_bytes()
+                self.server._record_format(url_path, fmt)
+                self.send_response(200)
+                self.send_header("Content-Type", SIMPLE_JSON_TYPE if fmt == "json" else "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Vary", "Accept")
+                self.end_headers()
+                return io.BytesIO(data)
+        return super().send_head()
+
+
+class SimpleIndexServer(UpstreamServer):
+    """An UpstreamServer for a tree made by build_python_index.
+
+    Index pages are answered as PEP 691 JSON when the Accept header prefers
+    `application/vnd.pypi.simple.v1+json` (and `serve_json` is true, which it
+    is unless changed), else as HTML; `formats` maps each index path to the
+    formats answered, in order. `simple_url` is the index URL without a
+    trailing slash.
+    """
+
+    handler_class = _SimpleIndexHandler
+
+    def __init__(self, root: str | os.PathLike[str], serve_json: bool = True):
+        self.serve_json = serve_json
+        self.formats: dict[str, list[str]] = {}
+        super().__init__(root)
+
+    @property
+    def simple_url(self) -> str:
+        return self.url + "/simple"
+
+    def _record_format(self, path: str, fmt: str) -> None:
+        with self._lock:
+            self.formats.setdefault(path, []).append(fmt)
+
+    def file_gets(self, snapshot: dict[str, int] | None = None) -> dict[str, int]:
+        """GETs per path under /files/ (minus snapshot, if given), zero counts left out."""
+        now = self.snapshot()
+        base = snapshot or {}
+        diff = {p: n - base.get(p, 0) for p, n in now.items() if p.startswith("/files/")}
+        return {p: n for p, n in diff.items() if n}
 
 
 # --------------------------------------------------------------------------

@@ -7,6 +7,9 @@ public struct MirrorInput: Sendable, Equatable {
     public var subdirs: [String]
     public var cron: String
     public var runNow: Bool
+    /// Python and R: names to leave out and exceptions, one per line or comma-separated, `*`/`?` wildcards.
+    public var exclude: String = ""
+    public var include: String = ""
 
     public static let defaultCron = "0 0 1 * *"
     public static let offeredSubdirs = ["noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
@@ -28,6 +31,8 @@ public struct MirrorInput: Sendable, Equatable {
         public let source: SourceURL
         public let subdirs: [String]
         public let cron: String
+        public let exclude: String
+        public let include: String
     }
 
     public func validate() -> Result<Valid, ValidationErrors> {
@@ -37,8 +42,8 @@ public struct MirrorInput: Sendable, Equatable {
         let type = MirrorType(rawValue: type)
         if type == nil {
             errors.add("type", "Choose Conda, Std Python or Std R.")
-        } else if type != .conda {
-            errors.add("type", "\(type!.title) mirrors are not available yet; only Conda mirrors can be created.")
+        } else if type == .r {
+            errors.add("type", "\(type!.title) mirrors are not available yet; create Conda or Std Python mirrors.")
         }
         let mode = MirrorMode(rawValue: mode)
         if mode == nil { errors.add("mode", "Choose Active or Passive.") }
@@ -57,10 +62,18 @@ public struct MirrorInput: Sendable, Equatable {
             if !subdirs.contains(subdir) { subdirs.append(subdir) }
         }
         if type == .conda && subdirs.isEmpty && errors["subdirs"] == nil { errors.add("subdirs", "Choose at least one subdir to mirror.") }
+        if type == .python { subdirs = [] }
+        for (field, text) in [("exclude", exclude), ("include", include)] {
+            if text.count > 20_000 { errors.add(field, "At most 20,000 characters.") }
+            let bad = text.unicodeScalars.first { !($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.*?, \n\r\t".unicodeScalars.contains($0)) }
+            if let bad { errors.add(field, "Names and patterns use letters, digits, “-”, “_”, “.”, “*” and “?”; “\(Character(bad))” is not allowed.") }
+        }
         let cron = cron.trimmingCharacters(in: .whitespaces).isEmpty ? Self.defaultCron : cron.trimmingCharacters(in: .whitespaces)
         if let message = Self.checkCron(cron) { errors.add("cron", message) }
         guard errors.isEmpty, let type, let mode, let source else { return .failure(errors) }
-        return .success(Valid(name: name, type: type, mode: mode, source: source, subdirs: subdirs, cron: cron))
+        return .success(Valid(
+            name: name, type: type, mode: mode, source: source, subdirs: subdirs, cron: cron,
+            exclude: exclude.trimmingCharacters(in: .whitespacesAndNewlines), include: include.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
     /// Nil when `cron` is a valid schedule, else a message that names the wrong field.

@@ -43,6 +43,9 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
     case duplicate
     case hashMismatch = "hash_mismatch"
     case upstreamError = "upstream_error"
+    case excluded
+    case notPythonPackage = "not_python_package"
+    case hostNotAllowed = "host_not_allowed"
 
     public var title: String {
         switch self {
@@ -52,6 +55,9 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
         case .duplicate: "provided by an earlier mirror"
         case .hashMismatch: "hash mismatch"
         case .upstreamError: "upstream error"
+        case .excluded: "excluded by pattern"
+        case .notPythonPackage: "not a Python package"
+        case .hostNotAllowed: "file host not allowed"
         }
     }
 }

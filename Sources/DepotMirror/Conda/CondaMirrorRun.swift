@@ -7,14 +7,12 @@ import Logging
 /// download what an active mirror lacks (verified), apply the changes in one transaction and publish the index.
 /// A failing package is recorded against that package and the run goes on; a failing subdir fails the run
 /// but leaves what the channel served before.
-struct CondaMirrorRun {
+struct CondaMirrorRun: RunSteps {
     let engine: MirrorEngine.Parts
     let mirror: MirrorRecord
     let run: RunRecord
     let logger: Logger
 
-    var database: AppDatabase { engine.database }
-    var mirrorID: Int64 { mirror.id! }
     var source: SourceURL { get throws { try SourceURL(validating: mirror.sourceURL) } }
     var isActive: Bool { mirror.mode == MirrorMode.active.rawValue }
 
@@ -162,7 +160,7 @@ struct CondaMirrorRun {
         if isActive {
             var failed: Set<String> = []
             do {
-                try await downloadMissing(&upserts, subdir: subdir, counts: &counts, filtered: &filtered, failed: &failed)
+                try await downloadMissing(&upserts, label: subdir, counts: &counts, filtered: &filtered, failed: &failed)
             } catch is CancellationError {
                 // Stopped: what was downloaded so far is kept and published, nothing is removed.
                 let kept = upserts.filter { $0.blobSHA256 != nil }
@@ -204,79 +202,5 @@ struct CondaMirrorRun {
         // Validators are stored only once the index built from them is published.
         if let validators { try await database.saveUpstreamState(validators) }
         return changed
-    }
-
-    /// Downloads files the blob store lacks, `engine.downloadConcurrency` at a time.
-    func downloadMissing(
-        _ upserts: inout [PackageRecord], subdir: String, counts: inout AppDatabase.RunCounts,
-        filtered: inout [FilteredRecord], failed: inout Set<String>
-    ) async throws {
-        var todo: [Int] = []
-        for (i, package) in upserts.enumerated() {
-            if let blob = package.blobSHA256, await engine.blobs.contains(sha256: blob) { continue }
-            if let sha = package.sha256, await engine.blobs.contains(sha256: sha) {
-                upserts[i].blobSHA256 = sha
-                continue
-            }
-            upserts[i].blobSHA256 = nil
-            todo.append(i)
-        }
-        guard !todo.isEmpty else { return }
-        let total = todo.count
-        var done = 0
-        var bytes: Int64 = 0
-        var lastReport = ContinuousClock.now
-        try await progress("Downloading packages", "Downloading \(subdir): 0 of \(total) packages", done: 0, total: total)
-
-        try await withThrowingTaskGroup(of: (Int, Result<String, FetchFailure>, Int64).self) { group in
-            var next = 0
-            func launch() {
-                guard next < todo.count else { return }
-                let index = todo[next]
-                let package = upserts[index]
-                next += 1
-                group.addTask { [engine] in
-                    do {
-                        let stored = try await PackageFetcher(parts: engine).fetchAndStore(package, record: false)
-                        return (index, .success(stored.sha256), stored.size)
-                    } catch let failure as FetchFailure {
-                        return (index, .failure(failure), 0)
-                    }
-                }
-            }
-            for _ in 0..<min(engine.downloadConcurrency, todo.count) { launch() }
-            while let (index, result, size) = try await group.next() {
-                if Task.isCancelled {
-                    group.cancelAll()
-                    throw CancellationError()
-                }
-                done += 1
-                switch result {
-                case .success(let sha):
-                    upserts[index].blobSHA256 = sha
-                    counts.downloaded += 1
-                    bytes += size
-                    counts.bytes += size
-                case .failure(let failure):
-                    failed.insert(upserts[index].filename)
-                    filtered.append(FilteredRecord(
-                        runID: run.id!, subdir: subdir, filename: upserts[index].filename,
-                        reason: failure.reason.rawValue, detail: failure.message))
-                    logger.warning("package not mirrored", metadata: ["file": "\(upserts[index].filename)", "reason": "\(failure.message)"])
-                }
-                if ContinuousClock.now - lastReport > .milliseconds(250) || done == total {
-                    lastReport = .now
-                    try await progress(
-                        "Downloading packages",
-                        "Downloading \(subdir): \(done.formatted()) of \(total.formatted()) packages, \(ByteFormat.string(bytes))",
-                        done: done, total: total, bytes: bytes)
-                }
-                launch()
-            }
-        }
-    }
-
-    func progress(_ step: String, _ description: String, done: Int = 0, total: Int = 0, bytes: Int64 = 0) async throws {
-        try await database.updateProgress(mirrorID: mirrorID, step: step, description: description, done: done, total: total, bytes: bytes)
     }
 }

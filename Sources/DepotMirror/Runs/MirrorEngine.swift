@@ -100,10 +100,15 @@ public actor MirrorEngine {
         let start = ContinuousClock.now
         var counts = AppDatabase.RunCounts()
         do {
-            guard mirror.type == MirrorType.conda.rawValue else {
+            let failures: [String]
+            switch MirrorType(rawValue: mirror.type) {
+            case .conda?:
+                failures = try await CondaMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
+            case .python?:
+                failures = try await PythonMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
+            default:
                 throw RunFailure("Mirrors of type \(mirror.type) are not supported yet.")
             }
-            let failures = try await CondaMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
             let status: RunStatus = failures.isEmpty ? .completed : .failed
             try await parts.database.finishRun(
                 id: run.id!, status: status, error: failures.isEmpty ? nil : failures.joined(separator: "; "), counts: counts)

@@ -48,6 +48,7 @@ public final class UpstreamClient: Sendable {
         public let body: [UInt8]
         public let etag: String?
         public let lastModified: String?
+        public var contentType: String? = nil
     }
 
     /// GETs `url` into memory, refusing bodies over `limit` bytes. 304 and 404 are answers, not errors.
@@ -72,7 +73,7 @@ public final class UpstreamClient: Sendable {
             }
             return Fetched(
                 status: status, body: body, etag: response.headers.first(name: "etag"),
-                lastModified: response.headers.first(name: "last-modified"))
+                lastModified: response.headers.first(name: "last-modified"), contentType: response.headers.first(name: "content-type"))
         }
     }
 

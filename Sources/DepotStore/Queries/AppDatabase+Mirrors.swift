@@ -244,7 +244,8 @@ extension AppDatabase {
 
     /// Changes a mirror's settings (the mode is fixed); `sourceURL` nil keeps the stored one.
     public func updateMirror(
-        id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?, by actor: AuditActor
+        id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?,
+        exclude: String? = nil, include: String? = nil, by actor: AuditActor
     ) async throws -> MirrorRecord {
         try await writer.write { db in
             guard var mirror = try MirrorRecord.fetchOne(db, key: id), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else {
@@ -259,6 +260,10 @@ extension AppDatabase {
             if let sourceURL, sourceURL != mirror.sourceURL { changes.append("source \(Redaction.url(sourceURL))") }
             if mirror.subdirList != subdirs { changes.append("subdirs \(subdirs.joined(separator: ","))") }
             if mirror.cron != cron { changes.append("schedule \(cron)") }
+            if let exclude, exclude != mirror.exclude { changes.append("exclude \(exclude.split(whereSeparator: \.isNewline).joined(separator: ","))") }
+            if let include, include != mirror.include { changes.append("include \(include.split(whereSeparator: \.isNewline).joined(separator: ","))") }
+            if let exclude { mirror.exclude = exclude }
+            if let include { mirror.include = include }
             let sourceChanged = sourceURL != nil && sourceURL != mirror.sourceURL
             let dropped = mirror.subdirList.filter { !subdirs.contains($0) }
             if sourceChanged {

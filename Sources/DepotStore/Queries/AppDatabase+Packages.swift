@@ -41,7 +41,13 @@ extension AppDatabase {
     /// A filename another mirror of the channel already provides is left to it. A row keeps its stored blob
     /// while its sha256 stays the same.
     public func apply(_ change: SubdirChange, channelID: Int64, mirrorID: Int64?, subdir: String) async throws {
+        try await apply([subdir: change], channelID: channelID, mirrorID: mirrorID)
+    }
+
+    /// Applies changes to several subdirs (Python projects) in one transaction.
+    public func apply(_ changes: [String: SubdirChange], channelID: Int64, mirrorID: Int64?) async throws {
         try await writer.write { db in
+          for (subdir, change) in changes {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO packages (channelID, mirrorID, subdir, filename, name, version, build, size, sha256, md5, record, mode, upstreamURL, blobSHA256, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -65,6 +71,48 @@ extension AppDatabase {
             for filename in change.removals {
                 try delete.execute(arguments: [channelID, subdir, filename, mirrorID])
             }
+          }
+        }
+    }
+
+    /// Python projects (as `pypi/<name>` subdirs) a mirror brought, and all rows of them.
+    public func packages(mirrorID: Int64, subdirPrefix: String) async throws -> [String: [String: PackageRecord]] {
+        try await reader.read { db in
+            let rows = try PackageRecord
+                .filter(PackageRecord.Columns.mirrorID == mirrorID && PackageRecord.Columns.subdir.like("\(subdirPrefix)%"))
+                .fetchAll(db)
+            var result: [String: [String: PackageRecord]] = [:]
+            for row in rows { result[row.subdir, default: [:]][row.filename] = row }
+            return result
+        }
+    }
+
+    /// Distinct Python project names of a channel (`pypi/<name>` subdirs), with their display names.
+    public func pythonProjects(channelID: Int64) async throws -> [(normalized: String, name: String)] {
+        try await reader.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT subdir, MIN(name) FROM packages WHERE channelID = ? AND subdir LIKE 'pypi/%' GROUP BY subdir ORDER BY subdir",
+                arguments: [channelID]
+            ).map { (String(($0[0] as String).dropFirst(5)), $0[1]) }
+        }
+    }
+
+    /// A served Python file by name (filenames are unique within a project; they carry the project's name).
+    public func pythonFile(channelID: Int64, filename: String) async throws -> PackageRecord? {
+        try await reader.read { db in
+            try PackageRecord
+                .filter(PackageRecord.Columns.channelID == channelID && PackageRecord.Columns.filename == filename
+                        && PackageRecord.Columns.subdir.like("pypi/%"))
+                .fetchOne(db)
+        }
+    }
+
+    /// All files of one Python project of a channel.
+    public func pythonFiles(channelID: Int64, project: String) async throws -> [PackageRecord] {
+        try await reader.read { db in
+            try PackageRecord
+                .filter(PackageRecord.Columns.channelID == channelID && PackageRecord.Columns.subdir == "pypi/\(project)")
+                .order(PackageRecord.Columns.filename).fetchAll(db)
         }
     }
 
@@ -72,7 +120,8 @@ extension AppDatabase {
     public func packageVersions(channelID: Int64) async throws -> [(name: String, version: String, subdir: String)] {
         try await reader.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT DISTINCT name, version, subdir FROM packages WHERE channelID = ?", arguments: [channelID])
+                db, sql: "SELECT DISTINCT name, version, subdir FROM packages WHERE channelID = ? AND subdir NOT LIKE '%/%'",
+                arguments: [channelID])
                 .map { ($0[0], $0[1], $0[2]) }
         }
     }
@@ -101,7 +150,7 @@ extension AppDatabase {
         try await reader.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT subdir FROM packages WHERE channelID = ? UNION SELECT subdir FROM subdir_indexes WHERE channelID = ? AND subdir <> '' ORDER BY 1",
+                sql: "SELECT subdir FROM packages WHERE channelID = ? AND subdir NOT LIKE '%/%' UNION SELECT subdir FROM subdir_indexes WHERE channelID = ? AND subdir <> '' ORDER BY 1",
                 arguments: [channelID, channelID])
         }
     }

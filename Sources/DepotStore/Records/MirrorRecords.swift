@@ -27,6 +27,9 @@ public struct MirrorRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var updatedAt: Date
     /// When the scheduler starts the next run.
     public var nextRunAt: Date?
+    /// Python and R: name patterns left out (one per line), and exceptions to them.
+    public var exclude: String = ""
+    public var include: String = ""
 
     public enum Columns {
         public static let nextRunAt = Column(CodingKeys.nextRunAt)

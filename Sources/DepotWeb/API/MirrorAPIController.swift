@@ -19,6 +19,8 @@ struct MirrorJSON: Encodable {
     let sourceUrl: String
     let subdirs: [String]
     let cron: String
+    let exclude: [String]
+    let include: [String]
     let status: String
     let step: String
     let description: String
@@ -35,6 +37,8 @@ struct MirrorJSON: Encodable {
         sourceUrl = Redaction.url(mirror.sourceURL)
         subdirs = mirror.subdirList
         cron = mirror.cron
+        exclude = mirror.exclude.split(whereSeparator: \.isNewline).map(String.init)
+        include = mirror.include.split(whereSeparator: \.isNewline).map(String.init)
         status = mirror.status.isEmpty ? "new" : mirror.status
         step = mirror.step
         description = mirror.statusDescription
@@ -86,12 +90,23 @@ struct RunDetailsJSON: Encodable {
     let filtered: [Item]
 }
 
+/// `exclude`/`include` as one string (lines or commas) or a list of patterns.
+struct PatternList: Decodable {
+    let text: String
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let list = try? container.decode([String].self) { text = list.joined(separator: "\n") } else { text = try container.decode(String.self) }
+    }
+}
+
 struct UpdateMirrorBody: Decodable {
     let name: String?
     let mode: String?
     let sourceUrl: String?
     let subdirs: [String]?
     let cron: String?
+    let exclude: PatternList?
+    let include: PatternList?
 }
 
 struct CreateMirrorBody: Decodable {
@@ -102,6 +117,8 @@ struct CreateMirrorBody: Decodable {
     let subdirs: [String]?
     let cron: String?
     let runNow: Bool?
+    let exclude: PatternList?
+    let include: PatternList?
 }
 
 /// Mirrors through the JSON API; the same checks as the Create Mirror form.
@@ -143,9 +160,11 @@ struct MirrorAPIController {
         let channel = try await channel(context, .view)
         try context.require(.create, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
         let body = try await APIController(services: services).body(request, context, as: CreateMirrorBody.self)
-        let input = MirrorInput(
+        var input = MirrorInput(
             name: body.name, type: body.type ?? "conda", mode: body.mode ?? "active", sourceURL: body.sourceUrl ?? "",
             subdirs: body.subdirs ?? ["noarch"], cron: body.cron ?? "", runNow: body.runNow ?? false)
+        input.exclude = body.exclude?.text ?? ""
+        input.include = body.include?.text ?? ""
         let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(try await database.mirror(id: mirror.id!) ?? mirror, channel: channel.fullName), status: .created)
     }
@@ -200,7 +219,8 @@ struct MirrorAPIController {
         }
         let updated = try await MirrorCreation.update(
             mirror, name: body.name ?? mirror.name, sourceURL: body.sourceUrl, subdirs: body.subdirs ?? mirror.subdirList,
-            cron: body.cron ?? mirror.cron, services: services, actor: context.auditActor)
+            cron: body.cron ?? mirror.cron, exclude: body.exclude?.text, include: body.include?.text, services: services,
+            actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(updated, channel: channel.fullName))
     }
 
@@ -249,6 +269,8 @@ enum MirrorCreation {
         var record = MirrorRecord(
             channelID: channel.id!, name: valid.name, type: valid.type.rawValue, mode: valid.mode.rawValue,
             sourceURL: valid.source.value, subdirs: valid.subdirs, cron: valid.cron)
+        record.exclude = valid.exclude
+        record.include = valid.include
         record.nextRunAt = Scheduler.nextRun(cron: valid.cron, after: Date())
         let mirror = try await services.database.createMirror(record, by: actor)
         if input.runNow {
@@ -259,18 +281,22 @@ enum MirrorCreation {
 
     /// Edits every field but the mode; an empty or absent source URL keeps the stored one (it is never shown back).
     static func update(
-        _ mirror: MirrorRecord, name: String, sourceURL: String?, subdirs: [String], cron: String, services: AppServices, actor: AuditActor
+        _ mirror: MirrorRecord, name: String, sourceURL: String?, subdirs: [String], cron: String, exclude: String? = nil,
+        include: String? = nil, services: AppServices, actor: AuditActor
     ) async throws -> MirrorRecord {
         let keepSource = (sourceURL ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-        let input = MirrorInput(
+        var input = MirrorInput(
             name: name, type: mirror.type, mode: mirror.mode, sourceURL: keepSource ? mirror.sourceURL : sourceURL!,
             subdirs: subdirs, cron: cron, runNow: false)
+        input.exclude = exclude ?? mirror.exclude
+        input.include = include ?? mirror.include
         switch input.validate() {
         case .failure(let errors): throw StoreError.invalid(errors)
         case .success(let valid):
             let updated = try await services.database.updateMirror(
                 id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
-                cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), by: actor)
+                cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), exclude: valid.exclude,
+                include: valid.include, by: actor)
             // Subdirs no longer mirrored leave the channel's index now.
             let dropped = mirror.subdirList.filter { !valid.subdirs.contains($0) }
             for subdir in dropped {

@@ -40,8 +40,9 @@ struct MirrorsController {
 
     @Sendable func newForm(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .create)
+        let type = request.uri.queryParameters["type"].map(String.init) == "python" ? "python" : "conda"
         let input = MirrorInput(
-            name: "", type: "conda", mode: "active", sourceURL: "", subdirs: ["noarch", "linux-64"],
+            name: "", type: type, mode: "active", sourceURL: "", subdirs: type == "conda" ? ["noarch", "linux-64"] : [],
             cron: MirrorInput.defaultCron, runNow: true)
         return try await render(context, channel: channel, input: input, frequency: "monthly", errors: ValidationErrors(), status: .ok)
     }
@@ -69,7 +70,9 @@ struct MirrorsController {
             warnExistingMirror: !existing.isEmpty, existingMirrors: existing.map(\.name).joined(separator: ", "),
             warnNotFrozen: !channel.frozen && editing == nil, isEdit: editing != nil,
             modeTitle: MirrorMode(rawValue: input.mode)?.title ?? input.mode, upcoming: upcoming,
-            warnFrequency: expression?.runsMoreOftenThanDaily ?? false, errors: MirrorFieldErrors(errors))
+            warnFrequency: expression?.runsMoreOftenThanDaily ?? false,
+            isConda: input.type != "python", isPython: input.type == "python", exclude: input.exclude, include: input.include,
+            typeSwitchURL: SitePath.channel(channel.fullName, "new-mirror"), errors: MirrorFieldErrors(errors))
         return try services.renderer.response("mirror-form", page, status: status)
     }
 
@@ -136,10 +139,12 @@ extension MirrorsController {
         let frequency = form.text("frequency")
         let preset = frequencies.first { $0.value == frequency && !$0.cron.isEmpty }
         let other = form.text("other_subdirs").split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" }).map(String.init)
-        let input = MirrorInput(
+        var input = MirrorInput(
             name: form.text("name"), type: form.text("type").isEmpty ? "conda" : form.text("type"), mode: mode ?? form.text("mode"),
             sourceURL: form.text("source_url"), subdirs: form.values("subdirs") + other,
             cron: preset?.cron ?? form.text("cron"), runNow: form.has("run_now"))
+        input.exclude = form["exclude"]
+        input.include = form["include"]
         return (input, frequency)
     }
 
@@ -150,8 +155,10 @@ extension MirrorsController {
     @Sendable func editForm(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .edit)
         let mirror = try await mirror(context, channel: channel)
-        let input = MirrorInput(
+        var input = MirrorInput(
             name: mirror.name, type: mirror.type, mode: mirror.mode, sourceURL: "", subdirs: mirror.subdirList, cron: mirror.cron, runNow: false)
+        input.exclude = mirror.exclude
+        input.include = mirror.include
         return try await render(
             context, channel: channel, input: input, frequency: Self.frequency(for: mirror.cron), errors: ValidationErrors(), status: .ok,
             editing: mirror)
@@ -163,8 +170,8 @@ extension MirrorsController {
         let (input, frequency) = Self.input(from: context.form, mode: mirror.mode)
         do {
             let updated = try await MirrorCreation.update(
-                mirror, name: input.name, sourceURL: input.sourceURL, subdirs: input.subdirs, cron: input.cron, services: services,
-                actor: context.auditActor)
+                mirror, name: input.name, sourceURL: input.sourceURL, subdirs: input.subdirs, cron: input.cron,
+                exclude: input.exclude, include: input.include, services: services, actor: context.auditActor)
             return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "Mirror \(updated.name) saved; changes apply from its next run.")
         } catch let error as StoreError {
             var shown = input

@@ -52,6 +52,9 @@ struct RepositoryController {
         try context.require(.view, channel: channel)
         let cache = channel.isPublic ? "public" : "private"
 
+        if rest.first == "simple" {
+            return try await SimpleRepository(services: services).serve(request, context, channel: channel, path: Array(rest.dropFirst()), cache: cache)
+        }
         switch Array(rest) {
         case ["channeldata.json"]:
             return try await index(request, context, channel: channel, subdir: IndexPublisher.channeldataSubdir, name: "channeldata.json", cache: cache)
@@ -93,6 +96,12 @@ struct RepositoryController {
         guard let package = try await services.database.package(channelID: channel.id!, subdir: subdir, filename: filename) else {
             throw AppError.notFound("package")
         }
+        return try await packageFile(request, context, package: package, cache: cache)
+    }
+
+    /// A stored file, or a passive mirror's file streamed on its first request.
+    func packageFile(_ request: Request, _ context: DepotContext, package: PackageRecord, cache: String) async throws -> Response {
+        let filename = package.filename
         let immutable = "\(cache), max-age=31536000, immutable"
         // The same file may already be stored for another channel: blobs are shared.
         if let blob = package.blobSHA256 ?? package.sha256, let file = await services.blobs.fileURL(sha256: blob) {
@@ -108,7 +117,7 @@ struct RepositoryController {
         if let size = package.size { headers[.contentLength] = String(size) }
         if request.method == .head { return Response(status: .ok, headers: headers) }
         let download = try await services.passive.download(package)
-        context.logger.info("passive fetch", metadata: ["file": "\(filename)", "channel": "\(channel.fullName)"])
+        context.logger.info("passive fetch", metadata: ["file": "\(filename)", "channel": "\(package.channelID)"])
         do {
             try await download.started()
         } catch {

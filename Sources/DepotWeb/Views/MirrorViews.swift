@@ -85,6 +85,11 @@ struct MirrorFormPage: Sendable {
     let modeTitle: String
     let upcoming: [String]
     let warnFrequency: Bool
+    let isConda: Bool
+    let isPython: Bool
+    let exclude: String
+    let include: String
+    let typeSwitchURL: String
     let errors: MirrorFieldErrors
 }
 
@@ -116,6 +121,8 @@ struct MirrorFieldErrors: Sendable {
     let sourceURL: String?
     let subdirs: String?
     let cron: String?
+    let exclude: String?
+    let include: String?
     let form: String?
 
     init(_ errors: ValidationErrors = ValidationErrors()) {
@@ -125,6 +132,8 @@ struct MirrorFieldErrors: Sendable {
         sourceURL = errors["source_url"]
         subdirs = errors["subdirs"]
         cron = errors["cron"]
+        exclude = errors["exclude"]
+        include = errors["include"]
         form = errors["form"]
     }
 }
