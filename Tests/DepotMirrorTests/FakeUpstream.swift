@@ -20,6 +20,8 @@ final class FakeUpstream: Sendable {
         case delay(Duration)
         /// Keeps sending bytes forever.
         case endless
+        /// Answers with this Content-Type.
+        case contentType(String)
     }
 
     struct State {
@@ -93,6 +95,7 @@ final class FakeUpstream: Sendable {
             })
         }
         var headers: HTTPFields = [.contentType: "application/octet-stream"]
+        if case .contentType(let type)? = behaviour { headers[.contentType] = type }
         if let etag { headers[.eTag] = etag }
         if case .truncated? = behaviour {
             headers[.contentLength] = String(bytes.count)

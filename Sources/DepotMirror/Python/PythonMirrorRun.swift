@@ -11,6 +11,12 @@ public struct StoredPythonFile: Codable, Sendable, Equatable {
     /// True when the upstream gave no hash and Depot hashed the file itself.
     public var unverified: Bool
 
+    public init(file: SimpleFile, metadataSHA256: String?, unverified: Bool) {
+        self.file = file
+        self.metadataSHA256 = metadataSHA256
+        self.unverified = unverified
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

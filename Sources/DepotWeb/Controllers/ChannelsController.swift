@@ -190,10 +190,14 @@ struct ChannelsController {
             let base = SitePath.channel(channel.fullName)
             let repo = services.baseURL(for: request) + "/api/repo/\(channel.fullName)"
             packages = rows.map {
-                PackageRow(
-                    name: $0.name, version: $0.version, build: $0.build, subdir: $0.subdir, filename: $0.filename,
+                // Python files live under simple/files/; conda files under their subdir.
+                let isPython = $0.subdir.hasPrefix("pypi/")
+                let url = isPython
+                    ? "\(repo)/simple/files/\($0.sha256 ?? $0.blobSHA256 ?? "_")/\($0.filename)" : "\(repo)/\($0.subdir)/\($0.filename)"
+                return PackageRow(
+                    name: $0.name, version: $0.version, build: $0.build, subdir: isPython ? "PyPI" : $0.subdir, filename: $0.filename,
                     size: $0.size.map(ByteFormat.string) ?? "", mode: $0.mode.capitalized,
-                    cached: blobs[$0.blobSHA256 ?? $0.sha256 ?? ""] ?? false, url: "\(repo)/\($0.subdir)/\($0.filename)")
+                    cached: blobs[$0.blobSHA256 ?? $0.sha256 ?? ""] ?? false, url: url)
             }
             let first = total == 0 ? 0 : (pageNumber - 1) * pageSize + 1
             summary = total == 0 ? "" : "\(first)–\(first + rows.count - 1) of \(total) package files"
