@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(
@@ -54,6 +55,7 @@ let package = Package(
                 "DepotStore",
                 "CZstd",
                 "CBzip2",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -111,6 +113,7 @@ let package = Package(
             name: "DepotMirrorTests",
             dependencies: [
                 "DepotMirror",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 "DepotStore",
                 "DepotCore",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -2,7 +2,7 @@
 # Installs the system libraries Depot builds against, only when they are missing.
 set -euo pipefail
 need=()
-for pkg in libsqlite3-dev libcmark-dev libzstd-dev libbz2-dev pkg-config; do
+for pkg in libsqlite3-dev libcmark-dev libzstd-dev libbz2-dev zlib1g-dev pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -3,6 +3,7 @@ import DepotCore
 import DepotStore
 import Foundation
 import Testing
+import ZIPFoundation
 
 @testable import DepotMirror
 
@@ -91,6 +92,31 @@ import Testing
             #expect(again.downloadedCount == 0)
             #expect(upstream.conditionalHits >= 1)
             #expect(upstream.count("files/wanted-1.0-py3-none-any.whl") == 1)
+        }
+    }
+
+    /// A real zip with `<name>.dist-info/METADATA`.
+    static func wheel(metadata: String) throws -> [UInt8] {
+        let archive = try Archive(accessMode: .create)
+        let body = Data(metadata.utf8)
+        try archive.addEntry(with: "demo-1.0.dist-info/METADATA", type: .file, uncompressedSize: Int64(body.count), compressionMethod: .deflate) { position, size in
+            body.subdata(in: Int(position)..<Int(position) + size)
+        }
+        try archive.addEntry(with: "demo/__init__.py", type: .file, uncompressedSize: Int64(0), compressionMethod: .none) { (_: Int64, _: Int) in Data() }
+        return [UInt8](try #require(archive.data))
+    }
+
+    @Test func coreMetadataIsReadFromWheelsWhenTheUpstreamHasNone() async throws {
+        let f = try await MirrorFixture()
+        let metadata = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\nRequires-Dist: other>=1\n"
+        let upstream = Self.upstream(["demo": [("demo-1.0-py3-none-any.whl", try Self.wheel(metadata: metadata), true)]])
+        try await upstream.serve { url in
+            let channel = try await f.channel("py")
+            #expect(try await f.run(try await makeMirror(f, channel, url: url)).status == "completed")
+            let file = try #require(try await f.database.pythonFile(channelID: channel.id!, filename: "demo-1.0-py3-none-any.whl"))
+            let sha = try #require(try StoredPythonFile.parse(file.record).metadataSHA256)
+            let stored = try #require(await f.blobs.fileURL(sha256: sha))
+            #expect(try String(contentsOf: stored, encoding: .utf8) == metadata)
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import DepotCore
 import DepotStore
 import Foundation
@@ -218,13 +219,27 @@ struct PythonMirrorRun: RunSteps {
         }
     }
 
-    /// Fetches `<file>.metadata` where the upstream offers it and Depot lacks it; verified when a hash is given.
+    /// Core metadata (PEP 658) for each file that lacks it: `<file>.metadata` where the upstream offers it
+    /// (verified when a hash is given), else read from the stored wheel itself.
     func withMetadata(_ packages: [PackageRecord], filtered: inout [FilteredRecord]) async throws -> [PackageRecord] {
         var result = packages
         for (i, package) in packages.enumerated() {
-            guard var stored = try? StoredPythonFile.parse(package.record), let offered = stored.file.coreMetadata else { continue }
+            guard var stored = try? StoredPythonFile.parse(package.record) else { continue }
             if let have = stored.metadataSHA256, await engine.blobs.contains(sha256: have) { continue }
             try Task.checkCancellation()
+            guard let offered = stored.file.coreMetadata else {
+                if ProjectName.kind(of: package.filename) == .wheel, let blob = package.blobSHA256,
+                   let url = await engine.blobs.fileURL(sha256: blob), let metadata = WheelMetadata.extract(from: url)
+                {
+                    let temp = engine.blobs.temporaryFileURL()
+                    try metadata.write(to: temp)
+                    let sha = SHA256.hash(data: metadata).map { String(format: "%02x", $0) }.joined()
+                    try await engine.blobs.adopt(temporaryFile: temp, sha256: sha)
+                    stored.metadataSHA256 = sha
+                    result[i].record = try stored.json()
+                }
+                continue
+            }
             let temp = engine.blobs.temporaryFileURL()
             defer { try? FileManager.default.removeItem(at: temp) }
             guard let got = try? await engine.client.download(package.upstreamURL + ".metadata", to: temp, maxBytes: 16 << 20) else { continue }

@@ -26,6 +26,9 @@ struct MirrorRow: Sendable {
     let channel: String
     let channelURL: String
     let nextRun: String
+    let isPython: Bool
+    let exclude: String
+    let include: String
     /// Rows on the all-mirrors page name their channel.
     var showChannel = false
     /// Whether the viewer may edit, stop, restart and delete it.
@@ -56,6 +59,9 @@ struct MirrorRow: Sendable {
         self.channel = channel
         channelURL = SitePath.channel(channel, "mirrors")
         nextRun = DisplayDate.string(mirror.nextRunAt)
+        isPython = mirror.type == MirrorType.python.rawValue
+        exclude = mirror.exclude.split(whereSeparator: \.isNewline).joined(separator: ", ")
+        include = mirror.include.split(whereSeparator: \.isNewline).joined(separator: ", ")
     }
 }
 
