@@ -1,9 +1,17 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// The metadata store: one SQLite database in WAL mode behind one `DatabasePool`.
 public final class AppDatabase: Sendable {
     public let writer: any DatabaseWriter
+    private let packageVersion = Mutex<Int>(0)
+
+    /// Grows with every change to the packages table made through this process (caches of rendered indexes
+    /// compare it to know they are current).
+    public var packagesVersion: Int { packageVersion.withLock { $0 } }
+
+    func packagesChanged() { packageVersion.withLock { $0 += 1 } }
 
     public init(_ writer: any DatabaseWriter) throws {
         self.writer = writer

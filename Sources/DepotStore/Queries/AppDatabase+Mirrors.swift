@@ -247,7 +247,8 @@ extension AppDatabase {
         id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?,
         exclude: String? = nil, include: String? = nil, by actor: AuditActor
     ) async throws -> MirrorRecord {
-        try await writer.write { db in
+        defer { packagesChanged() }
+        return try await writer.write { db in
             guard var mirror = try MirrorRecord.fetchOne(db, key: id), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else {
                 throw StoreError.notFound("mirror")
             }
@@ -291,7 +292,8 @@ extension AppDatabase {
     /// Deletes a mirror, its runs and the packages it brought. Answers the subdirs to republish and the sha256s
     /// of its files that no package of any channel refers to any more (their blobs can go).
     public func deleteMirror(id: Int64, by actor: AuditActor) async throws -> (subdirs: [String], orphanBlobs: [String]) {
-        try await writer.write { db in
+        defer { packagesChanged() }
+        return try await writer.write { db in
             guard let mirror = try MirrorRecord.fetchOne(db, key: id), let channel = try ChannelRecord.fetchOne(db, key: mirror.channelID) else {
                 throw StoreError.notFound("mirror")
             }

@@ -46,6 +46,7 @@ extension AppDatabase {
 
     /// Applies changes to several subdirs (Python projects) in one transaction.
     public func apply(_ changes: [String: SubdirChange], channelID: Int64, mirrorID: Int64?) async throws {
+        defer { packagesChanged() }
         try await writer.write { db in
           for (subdir, change) in changes {
             let upsert = try db.cachedStatement(sql: """
@@ -136,6 +137,7 @@ extension AppDatabase {
 
     /// Records that a package's file is now in the blob store (every channel's row for the same file).
     public func setBlob(sha256: String, forPackagesWithSHA256 expected: String?, md5: String?, filename: String) async throws {
+        defer { packagesChanged() }
         try await writer.write { db in
             if let expected {
                 try db.execute(sql: "UPDATE packages SET blobSHA256 = ? WHERE sha256 = ? AND filename = ?", arguments: [sha256, expected, filename])

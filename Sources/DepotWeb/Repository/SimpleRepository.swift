@@ -4,6 +4,7 @@ import DepotMirror
 import DepotStore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// The PEP 503 / 691 simple repository of a channel: `simple/`, `simple/<project>/` (HTML or JSON by `Accept`),
 /// `simple/files/<sha256>/<filename>` and its `.metadata` (PEP 658/714). Links are relative, so the same pages
@@ -43,8 +44,12 @@ struct SimpleRepository {
         return format
     }
 
-    func respond(_ request: Request, format: SimpleFormat, body: [UInt8], cache: String) -> Response {
-        let etag = "\"" + SHA256.hash(data: body).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+    static func etag(_ body: [UInt8]) -> String {
+        "\"" + SHA256.hash(data: body).prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+    }
+
+    func respond(_ request: Request, format: SimpleFormat, body: [UInt8], etag: String? = nil, cache: String) -> Response {
+        let etag = etag ?? Self.etag(body)
         var headers: HTTPFields = [
             .contentType: format == .json ? "application/vnd.pypi.simple.v1+json" : "text/html; charset=utf-8",
             .vary: "Accept", .eTag: etag, .cacheControl: "\(cache), max-age=30",
@@ -66,6 +71,11 @@ struct SimpleRepository {
 
     func project(_ request: Request, channel: ChannelRecord, name: String, cache: String) async throws -> Response {
         let format = try negotiated(request)
+        let key = SimplePageCache.Key(channelID: channel.id!, project: name, json: format == .json)
+        let version = services.database.packagesVersion
+        if let (body, etag) = SimplePageCache.shared.get(key, version: version) {
+            return respond(request, format: format, body: body, etag: etag, cache: cache)
+        }
         let rows = try await services.database.pythonFiles(channelID: channel.id!, project: name)
         guard !rows.isEmpty else { throw AppError.notFound("project") }
         var files: [ServedFile] = []
@@ -83,7 +93,9 @@ struct SimpleRepository {
         let body = format == .json
             ? SimplePage.projectJSON(name: display, versions: versions.sorted { VersionOrder.isLess($0, $1) }, files: files)
             : Array(SimplePage.projectHTML(name: display, files: files).utf8)
-        return respond(request, format: format, body: body, cache: cache)
+        let etag = Self.etag(body)
+        SimplePageCache.shared.put(key, version: version, body: body, etag: etag)
+        return respond(request, format: format, body: body, etag: etag, cache: cache)
     }
 
     func file(_ request: Request, _ context: DepotContext, channel: ChannelRecord, filename: String, cache: String) async throws -> Response {
@@ -101,5 +113,28 @@ struct SimpleRepository {
             throw AppError.notFound("file")
         }
         return try await RepositoryController(services: services).packageFile(request, context, package: row, cache: cache)
+    }
+}
+
+/// Rendered project pages, reused until the packages table changes (a large project's page is costly to build).
+final class SimplePageCache: Sendable {
+    static let shared = SimplePageCache()
+    struct Key: Hashable, Sendable {
+        let channelID: Int64
+        let project: String
+        let json: Bool
+    }
+    private let entries = Mutex<[Key: (version: Int, body: [UInt8], etag: String)]>([:])
+    static let maxEntries = 2_000
+
+    func get(_ key: Key, version: Int) -> ([UInt8], String)? {
+        entries.withLock { $0[key].flatMap { $0.version == version ? ($0.body, $0.etag) : nil } }
+    }
+
+    func put(_ key: Key, version: Int, body: [UInt8], etag: String) {
+        entries.withLock { entries in
+            if entries.count >= Self.maxEntries { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (version, body, etag)
+        }
     }
 }
