@@ -18,6 +18,9 @@ struct Bench {
         if only == nil || only == "publish" { try await publish(records: records) }
         if only == nil || only == "sync" { try await sync(packages: packages) }
         if only == nil || only == "passive-index" { try await passiveIndex(records: records) }
+        if only == nil || only == "python-index" {
+            try await pythonIndex(projects: Int(value(of: "--projects", in: args) ?? "") ?? 5_000)
+        }
     }
 
     static func value(of flag: String, in args: [String]) -> String? {
@@ -199,6 +202,59 @@ struct Bench {
         print(String(
             format: "passive-index: %d records (%.0f MB) fetched, parsed, stored and published in %.2f s, status %@; RSS before %.0f MB, process peak %.0f MB",
             records, Double(repodata.count) / 1e6, seconds(clock.now - start), finished.status, rssBefore, peakRSSMB()))
+    }
+}
+
+extension Bench {
+    /// A passive Std Python mirror of a PEP 503 index of `projects` projects (~1.9 files each) served from memory.
+    static func pythonIndex(projects: Int) async throws {
+        let w = try await world("python")
+        defer { try? FileManager.default.removeItem(at: w.dir) }
+        var pages: [String: [UInt8]] = [:]
+        var root = "<html><body>"
+        var files = 0
+        for i in 0..<projects {
+            let name = "project-\(i)"
+            root += "<a href=\"\(name)/\">\(name)</a>\n"
+            var page = "<html><body>"
+            for j in 0..<(i % 10 == 0 ? 1 : 2) {
+                let filename = j == 0 ? "project_\(i)-1.0-py3-none-any.whl" : "project-\(i)-1.0.tar.gz"
+                page += "<a href=\"../../files/\(filename)#sha256=\(String(repeating: String(format: "%08x", i * 2 + j), count: 8))\">\(filename)</a>\n"
+                files += 1
+            }
+            pages["simple/\(name)/"] = Array((page + "</body></html>").utf8)
+        }
+        pages["simple/"] = Array((root + "</body></html>").utf8)
+        let served = pages
+        let router = Router()
+        router.get("**") { request, _ -> Response in
+            guard let bytes = served[String(request.uri.path.dropFirst())] else { return Response(status: .notFound) }
+            return Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        var logger = Logger(label: "upstream")
+        logger.logLevel = .critical
+        let port = 22_000 + Int.random(in: 0..<2_000)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: logger)
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        try await Task.sleep(for: .milliseconds(500))
+        defer { server.cancel() }
+        let mirror = try await w.database.createMirror(
+            MirrorRecord(channelID: w.channel.id!, name: "pypi", type: "python", mode: "passive", sourceURL: "http://127.0.0.1:\(port)/simple",
+                         subdirs: [], cron: "0 0 1 * *"), by: .system)
+        let clock = ContinuousClock()
+        for label in ["first run", "second run"] {
+            let start = clock.now
+            let run = try await w.engine.enqueue(mirrorID: mirror.id!, trigger: "bench")
+            await w.engine.start()
+            while let current = try await w.database.run(id: run.id!), RunStatus(rawValue: current.status)!.isActive {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            let elapsed = seconds(clock.now - start)
+            let finished = try await w.database.run(id: run.id!)!
+            print(String(
+                format: "python-index: %@ over %d projects / %d files: %.2f s, %.0f projects/s, status %@",
+                label, projects, files, elapsed, Double(projects) / elapsed, finished.status))
+        }
     }
 }
 
