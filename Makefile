@@ -40,4 +40,7 @@ clean:
 ## Benchmarks (release build): index publishing, active sync, passive index of a large subdir.
 bench: deps
 	swift build -c release --product depot-bench
+	swift build -c release --product depot
 	.build/release/depot-bench
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	python3 scripts/bench-simple.py --binary .build/release/depot
