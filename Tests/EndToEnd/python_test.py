@@ -492,6 +492,12 @@ class PythonTest:
                 got = entry.get("core-metadata")
                 check(got == want or got is True,
                       f"{url} (JSON) {filename}: core-metadata {got!r}, expected {want} (or true)")
+                # PEP 714 renamed the JSON key because pip 22.3-23.1 (Debian 12's venv pip is 23.0.1) crashes
+                # on any "dist-info-metadata" in JSON (TypeError: unhashable type: 'dict'); only the HTML
+                # attribute may keep its legacy name.
+                check("dist-info-metadata" not in entry,
+                      f"{url} (JSON) {filename}: has the legacy key \"dist-info-metadata\" "
+                      f"({entry.get('dist-info-metadata')!r}), which makes pip < 23.2 crash; PEP 714 uses core-metadata only")
                 status, _, body = self.get(file_url + ".metadata")
                 check(status == 200, f"GET {file_url}.metadata answered {status}: {short(body)}")
                 check(body == item["metadata"],
@@ -513,6 +519,9 @@ class PythonTest:
                 want = f"sha256={sha256_bytes(item['metadata'])}"
                 got = attrs.get("data-core-metadata")
                 check(got in (want, "true"), f"{url} (HTML) {filename}: data-core-metadata {got!r}, expected {want!r}")
+                legacy = attrs.get("data-dist-info-metadata")
+                check(legacy is None or legacy == got,
+                      f"{url} (HTML) {filename}: data-dist-info-metadata {legacy!r} differs from data-core-metadata {got!r}")
 
     def check_redirect(self, url: str, target: str) -> None:
         status, headers, body = self.get(url, SIMPLE_JSON_TYPE, redirects=False)
