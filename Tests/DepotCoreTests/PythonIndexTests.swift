@@ -490,7 +490,7 @@ import Testing
         #expect(files[1]["yanked"] as? Bool == true)
         #expect(files[2]["yanked"] as? String == "broken \"quoted\" <b>reason</b> & 'more'")
         #expect((files[0]["core-metadata"] as? [String: String]) == ["sha256": Self.metadataSHA])
-        #expect((files[0]["dist-info-metadata"] as? [String: String]) == ["sha256": Self.metadataSHA])
+        #expect(files[0]["dist-info-metadata"] == nil)
         #expect(files[1]["core-metadata"] as? Bool == false)
         #expect((files[2]["hashes"] as? [String: String]) == [:])
         #expect((files[0]["size"] as? NSNumber)?.int64Value == 1234)

@@ -154,7 +154,12 @@ def uv_install(python: Path, index_url: str, *packages: str) -> subprocess.Compl
 
 def expect_installed(proc: subprocess.CompletedProcess, python: Path, what: str) -> None:
     """The install succeeded and both fixture modules import with their VALUEs and versions."""
-    check(proc.returncode == 0, f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    if proc.returncode != 0:
+        hint = ""
+        if "unhashable type: 'dict'" in proc.stderr and "dist_info_metadata" in proc.stderr:
+            hint = ("\n     (pip 22.3-23.1 crash like this on a \"dist-info-metadata\" key in PEP 691 JSON; "
+                    "PEP 714 renamed it to \"core-metadata\")")
+        raise StepFailure(f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}{hint}")
     code = ("import depot_alpha, depot_beta, importlib.metadata as m; "
             "print(depot_alpha.VALUE, depot_beta.VALUE, m.version('depot-alpha'), m.version('depot-beta'))")
     probe = run_tool([str(python), "-c", code], "importing the installed modules")
@@ -412,8 +417,12 @@ class PythonTest:
         proc = pip_install(python, self.simple("py-passive"), "depot-beta")
         expect_installed(proc, python, "pip install depot-beta from py-passive")
         prefix = "/api/repo/py-passive/simple/files/"
-        requested = {p.rsplit("/", 1)[-1] for p, s in self.logged_paths(mark, prefix) if not p.endswith(".metadata")}
         wheels = {self.by_kind("depot-alpha", "wheel"), self.by_kind("depot-beta", "wheel")}
+
+        def dists(found: list[tuple[str, str]]) -> set[str]:
+            return {p.rsplit("/", 1)[-1] for p, _ in found if not p.endswith(".metadata")}
+
+        requested = dists(self.logged_paths(mark, prefix, wait_for=lambda found: dists(found) >= wheels))
         check(requested == wheels,
               f"pip fetched {sorted(requested)} from Depot's py-passive (per Depot's log), expected the wheels {sorted(wheels)}")
         gets = {p: n for p, n in self.upstream.file_gets(self.passive_baseline).items() if not p.endswith(".metadata")}
@@ -628,6 +637,10 @@ class PythonTest:
         if self.upstream is not None:
             print("---- upstream requests ----")
             print(self.upstream.describe())
+            with self.upstream._lock:
+                formats = {p: list(f) for p, f in self.upstream.formats.items()}
+            print("---- upstream index pages answered as ----")
+            print("\n".join(f"  {p}  {' '.join(f)}" for p, f in sorted(formats.items())) or "  (none)")
         print("----")
 
     def cleanup(self) -> None:
@@ -668,6 +681,16 @@ def check_fixtures(tmp: Path) -> tuple[list[tuple[str, Callable[[], None]]], Cal
         proc = pip_install(python, upstream.simple_url + "/", "private-pkg")
         check(proc.returncode == 0, f"pip install private-pkg from the fixture index failed:\n{proc.stderr[-2000:]}")
 
+    def pip_json() -> None:
+        upstream: SimpleIndexServer = state["upstream"]
+        upstream.serve_json = True
+        upstream.formats.clear()
+        python = make_venv(tmp / "venvs" / "pip-json")
+        proc = pip_install(python, upstream.simple_url + "/", "depot-beta")
+        expect_installed(proc, python, "pip install depot-beta from the fixture index (JSON)")
+        formats = {p: f for p, f in upstream.formats.items()}
+        check(formats and all(set(f) == {"json"} for f in formats.values()), f"upstream answered {formats}")
+
     def uv_json() -> None:
         upstream: SimpleIndexServer = state["upstream"]
         upstream.serve_json = True
@@ -695,6 +718,7 @@ def check_fixtures(tmp: Path) -> tuple[list[tuple[str, Callable[[], None]]], Cal
     return [
         ("fixture index built and served", build),
         ("pip installs depot-beta (+ depot-alpha) and private-pkg from the fixture index as HTML", pip_html),
+        ("pip installs depot-beta from the fixture index as JSON", pip_json),
         ("uv installs depot-beta from the fixture index as JSON, using .metadata", uv_json),
         ("fixture server stopped", stop),
     ], stop

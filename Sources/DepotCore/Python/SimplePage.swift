@@ -212,7 +212,9 @@ public enum SimplePage {
             case "": json.raw("true")
             case let reason?: json.string(reason)
             }
-            for key in ["core-metadata", "dist-info-metadata"] {
+            // Only the PEP 714 name: pip 22.3–23.1 crashes on a `dist-info-metadata` object in JSON (the HTML
+            // page keeps both attribute names, which those versions read safely).
+            for key in ["core-metadata"] {
                 json.raw(",\"\(key)\":")
                 if let metadata = file.coreMetadataSHA256 {
                     json.raw("{\"sha256\":")

@@ -72,7 +72,6 @@ struct PythonMirrorRun: RunSteps {
                 }
             }
         }
-        counts.source += projects.count + filtered.count
 
         // 2. Each project's page, eight at a time.
         let existing = try await database.packages(mirrorID: mirrorID, subdirPrefix: Self.prefix)
@@ -109,6 +108,7 @@ struct PythonMirrorRun: RunSteps {
             let old = existing[subdir] ?? [:]
             switch pages[name] ?? .failed("not fetched") {
             case .notModified:
+                counts.source += old.count
                 allUpserts += old.values
             case .missing:
                 filtered.append(FilteredRecord(
@@ -121,6 +121,7 @@ struct PythonMirrorRun: RunSteps {
                     runID: run.id!, subdir: subdir, filename: projects[name] ?? name, reason: FilterReason.upstreamError.rawValue, detail: message))
                 allUpserts += old.values  // keep what it had
             case .files(let files, let etag, let lastModified):
+                counts.source += files.count
                 var seen = Set<String>()
                 var upserts: [PackageRecord] = []
                 for file in files {
