@@ -29,7 +29,8 @@ test: unit e2e
 
 unit: deps
 	swift build --build-tests
-	swift test --skip-build
+	@# Tests make throwaway databases and blob stores under TMPDIR: one folder, removed afterwards.
+	tmp=$$(mktemp -d -t depot-tests.XXXXXX) && TMPDIR=$$tmp swift test --skip-build; status=$$?; rm -rf "$$tmp"; exit $$status
 
 e2e: build
 	scripts/e2e.sh

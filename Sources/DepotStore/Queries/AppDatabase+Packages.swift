@@ -48,7 +48,6 @@ extension AppDatabase {
     public func apply(_ changes: [String: SubdirChange], channelID: Int64, mirrorID: Int64?) async throws {
         defer { packagesChanged() }
         try await writer.write { db in
-          for (subdir, change) in changes {
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO packages (channelID, mirrorID, subdir, filename, name, version, build, size, sha256, md5, record, mode, upstreamURL, blobSHA256, createdAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -60,19 +59,20 @@ extension AppDatabase {
                     upstreamURL = excluded.upstreamURL
                 WHERE packages.mirrorID IS excluded.mirrorID OR packages.mirrorID > excluded.mirrorID
                 """)
-            let now = Date()
-            for p in change.upserts {
-                try upsert.execute(arguments: [
-                    channelID, mirrorID, subdir, p.filename, p.name, p.version, p.build, p.size, p.sha256, p.md5, p.record,
-                    p.mode, p.upstreamURL, p.blobSHA256, now,
-                ])
-            }
             let delete = try db.cachedStatement(
                 sql: "DELETE FROM packages WHERE channelID = ? AND subdir = ? AND filename = ? AND mirrorID IS ?")
-            for filename in change.removals {
-                try delete.execute(arguments: [channelID, subdir, filename, mirrorID])
+            let now = Date()
+            for (subdir, change) in changes {
+                for p in change.upserts {
+                    try upsert.execute(arguments: [
+                        channelID, mirrorID, subdir, p.filename, p.name, p.version, p.build, p.size, p.sha256, p.md5, p.record,
+                        p.mode, p.upstreamURL, p.blobSHA256, now,
+                    ])
+                }
+                for filename in change.removals {
+                    try delete.execute(arguments: [channelID, subdir, filename, mirrorID])
+                }
             }
-          }
         }
     }
 
