@@ -290,3 +290,15 @@ import Testing
         #expect(String(decoding: data, as: UTF8.self) == text)
     }
 }
+
+@Suite struct GzipTests {
+    @Test func roundTripsAndRefusesTruncationAndBombs() throws {
+        let input = Array(String(repeating: "Package: a\nVersion: 1.0\n\n", count: 5_000).utf8)
+        let compressed = try Gzip.compress(input)
+        #expect(compressed.prefix(2) == [0x1f, 0x8b])
+        #expect(try Gzip.decompress(compressed, limit: 1 << 20) == input)
+        #expect(throws: Gzip.Failure.tooLarge(limit: 100)) { try Gzip.decompress(compressed, limit: 100) }
+        #expect(throws: (any Error).self) { try Gzip.decompress(Array(compressed.prefix(compressed.count / 2)), limit: 1 << 20) }
+        #expect(throws: (any Error).self) { try Gzip.decompress(Array("plain".utf8), limit: 1 << 20) }
+    }
+}
