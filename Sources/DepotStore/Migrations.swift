@@ -170,6 +170,11 @@ extension AppDatabase {
                 t.add(column: "include", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v5-r-licence-filter") { db in
+            try db.alter(table: "mirrors") { t in
+                t.add(column: "licenseExclude", .text).notNull().defaults(to: "")
+            }
+        }
         return migrator
     }
 }

@@ -10,6 +10,11 @@ public struct MirrorInput: Sendable, Equatable {
     /// Python and R: names to leave out and exceptions, one per line or comma-separated, `*`/`?` wildcards.
     public var exclude: String = ""
     public var include: String = ""
+    /// R: licence families to leave out (names from `licenceFamilies`).
+    public var licenseExclude: [String] = []
+
+    /// The licence families the R form offers, as R's licence database groups them.
+    public static let licenceFamilies = RLicenseFamily.allCases.map(\.rawValue)
 
     public static let defaultCron = "0 0 1 * *"
     public static let offeredSubdirs = ["noarch", "linux-64", "linux-aarch64", "osx-64", "osx-arm64", "win-64"]
@@ -33,6 +38,7 @@ public struct MirrorInput: Sendable, Equatable {
         public let cron: String
         public let exclude: String
         public let include: String
+        public let licenseExclude: [String]
     }
 
     public func validate() -> Result<Valid, ValidationErrors> {
@@ -42,8 +48,6 @@ public struct MirrorInput: Sendable, Equatable {
         let type = MirrorType(rawValue: type)
         if type == nil {
             errors.add("type", "Choose Conda, Std Python or Std R.")
-        } else if type == .r {
-            errors.add("type", "\(type!.title) mirrors are not available yet; create Conda or Std Python mirrors.")
         }
         let mode = MirrorMode(rawValue: mode)
         if mode == nil { errors.add("mode", "Choose Active or Passive.") }
@@ -62,7 +66,10 @@ public struct MirrorInput: Sendable, Equatable {
             if !subdirs.contains(subdir) { subdirs.append(subdir) }
         }
         if type == .conda && subdirs.isEmpty && errors["subdirs"] == nil { errors.add("subdirs", "Choose at least one subdir to mirror.") }
-        if type == .python { subdirs = [] }
+        if type == .python || type == .r { subdirs = [] }
+        for family in licenseExclude where !Self.licenceFamilies.contains(family) {
+            errors.add("license_exclude", "“\(family.prefix(40))” is not one of the listed licence families.")
+        }
         for (field, text) in [("exclude", exclude), ("include", include)] {
             if text.count > 20_000 { errors.add(field, "At most 20,000 characters.") }
             let bad = text.unicodeScalars.first { !($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.*?, \n\r\t".unicodeScalars.contains($0)) }
@@ -73,7 +80,8 @@ public struct MirrorInput: Sendable, Equatable {
         guard errors.isEmpty, let type, let mode, let source else { return .failure(errors) }
         return .success(Valid(
             name: name, type: type, mode: mode, source: source, subdirs: subdirs, cron: cron,
-            exclude: exclude.trimmingCharacters(in: .whitespacesAndNewlines), include: include.trimmingCharacters(in: .whitespacesAndNewlines)))
+            exclude: exclude.trimmingCharacters(in: .whitespacesAndNewlines), include: include.trimmingCharacters(in: .whitespacesAndNewlines),
+            licenseExclude: type == .r ? licenseExclude : []))
     }
 
     /// Nil when `cron` is a valid schedule, else a message that names the wrong field.

@@ -46,6 +46,8 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
     case excluded
     case notPythonPackage = "not_python_package"
     case hostNotAllowed = "host_not_allowed"
+    case license
+    case notRPackage = "not_r_package"
 
     public var title: String {
         switch self {
@@ -58,6 +60,8 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
         case .excluded: "excluded by pattern"
         case .notPythonPackage: "not a Python package"
         case .hostNotAllowed: "file host not allowed"
+        case .license: "excluded by licence"
+        case .notRPackage: "not an R package"
         }
     }
 }

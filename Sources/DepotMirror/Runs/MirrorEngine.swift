@@ -106,6 +106,8 @@ public actor MirrorEngine {
                 failures = try await CondaMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
             case .python?:
                 failures = try await PythonMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
+            case .r?:
+                failures = try await RMirrorRun(engine: parts, mirror: mirror, run: run, logger: logger).execute(counts: &counts)
             default:
                 throw RunFailure("Mirrors of type \(mirror.type) are not supported yet.")
             }

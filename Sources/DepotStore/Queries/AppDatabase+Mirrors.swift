@@ -245,7 +245,7 @@ extension AppDatabase {
     /// Changes a mirror's settings (the mode is fixed); `sourceURL` nil keeps the stored one.
     public func updateMirror(
         id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?,
-        exclude: String? = nil, include: String? = nil, by actor: AuditActor
+        exclude: String? = nil, include: String? = nil, licenseExclude: String? = nil, by actor: AuditActor
     ) async throws -> MirrorRecord {
         defer { packagesChanged() }
         return try await writer.write { db in
@@ -263,6 +263,10 @@ extension AppDatabase {
             if mirror.cron != cron { changes.append("schedule \(cron)") }
             if let exclude, exclude != mirror.exclude { changes.append("exclude \(exclude.split(whereSeparator: \.isNewline).joined(separator: ","))") }
             if let include, include != mirror.include { changes.append("include \(include.split(whereSeparator: \.isNewline).joined(separator: ","))") }
+            if let licenseExclude, licenseExclude != mirror.licenseExclude {
+                changes.append("licence exclusions \(licenseExclude.split(whereSeparator: \.isNewline).joined(separator: ","))")
+                mirror.licenseExclude = licenseExclude
+            }
             if let exclude { mirror.exclude = exclude }
             if let include { mirror.include = include }
             let sourceChanged = sourceURL != nil && sourceURL != mirror.sourceURL

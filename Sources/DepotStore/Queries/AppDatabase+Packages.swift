@@ -228,3 +228,13 @@ extension AppDatabase {
         try await reader.read { db in try PackageRecord.filter(PackageRecord.Columns.mirrorID == mirrorID).fetchCount(db) }
     }
 }
+
+extension AppDatabase {
+    /// Every package row of one subdir of a channel, by filename.
+    public func packages(channelID: Int64, subdir: String) async throws -> [PackageRecord] {
+        try await reader.read { db in
+            try PackageRecord.filter(PackageRecord.Columns.channelID == channelID && PackageRecord.Columns.subdir == subdir)
+                .order(PackageRecord.Columns.name).fetchAll(db)
+        }
+    }
+}

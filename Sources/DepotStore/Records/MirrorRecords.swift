@@ -30,6 +30,8 @@ public struct MirrorRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     /// Python and R: name patterns left out (one per line), and exceptions to them.
     public var exclude: String = ""
     public var include: String = ""
+    /// R: licence families left out, one per line.
+    public var licenseExclude: String = ""
 
     public enum Columns {
         public static let nextRunAt = Column(CodingKeys.nextRunAt)

@@ -21,6 +21,7 @@ struct MirrorJSON: Encodable {
     let cron: String
     let exclude: [String]
     let include: [String]
+    let licenseExclude: [String]
     let status: String
     let step: String
     let description: String
@@ -39,6 +40,7 @@ struct MirrorJSON: Encodable {
         cron = mirror.cron
         exclude = mirror.exclude.split(whereSeparator: \.isNewline).map(String.init)
         include = mirror.include.split(whereSeparator: \.isNewline).map(String.init)
+        licenseExclude = mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
         status = mirror.status.isEmpty ? "new" : mirror.status
         step = mirror.step
         description = mirror.statusDescription
@@ -107,6 +109,7 @@ struct UpdateMirrorBody: Decodable {
     let cron: String?
     let exclude: PatternList?
     let include: PatternList?
+    let licenseExclude: [String]?
 }
 
 struct CreateMirrorBody: Decodable {
@@ -119,6 +122,7 @@ struct CreateMirrorBody: Decodable {
     let runNow: Bool?
     let exclude: PatternList?
     let include: PatternList?
+    let licenseExclude: [String]?
 }
 
 /// Mirrors through the JSON API; the same checks as the Create Mirror form.
@@ -165,6 +169,7 @@ struct MirrorAPIController {
             subdirs: body.subdirs ?? ["noarch"], cron: body.cron ?? "", runNow: body.runNow ?? false)
         input.exclude = body.exclude?.text ?? ""
         input.include = body.include?.text ?? ""
+        input.licenseExclude = body.licenseExclude ?? []
         let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(try await database.mirror(id: mirror.id!) ?? mirror, channel: channel.fullName), status: .created)
     }
@@ -219,7 +224,8 @@ struct MirrorAPIController {
         }
         let updated = try await MirrorCreation.update(
             mirror, name: body.name ?? mirror.name, sourceURL: body.sourceUrl, subdirs: body.subdirs ?? mirror.subdirList,
-            cron: body.cron ?? mirror.cron, exclude: body.exclude?.text, include: body.include?.text, services: services,
+            cron: body.cron ?? mirror.cron, exclude: body.exclude?.text, include: body.include?.text,
+            licenseExclude: body.licenseExclude, services: services,
             actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(updated, channel: channel.fullName))
     }
@@ -271,6 +277,7 @@ enum MirrorCreation {
             sourceURL: valid.source.value, subdirs: valid.subdirs, cron: valid.cron)
         record.exclude = valid.exclude
         record.include = valid.include
+        record.licenseExclude = valid.licenseExclude.joined(separator: "\n")
         record.nextRunAt = Scheduler.nextRun(cron: valid.cron, after: Date())
         let mirror = try await services.database.createMirror(record, by: actor)
         if input.runNow {
@@ -282,7 +289,7 @@ enum MirrorCreation {
     /// Edits every field but the mode; an empty or absent source URL keeps the stored one (it is never shown back).
     static func update(
         _ mirror: MirrorRecord, name: String, sourceURL: String?, subdirs: [String], cron: String, exclude: String? = nil,
-        include: String? = nil, services: AppServices, actor: AuditActor
+        include: String? = nil, licenseExclude: [String]? = nil, services: AppServices, actor: AuditActor
     ) async throws -> MirrorRecord {
         let keepSource = (sourceURL ?? "").trimmingCharacters(in: .whitespaces).isEmpty
         var input = MirrorInput(
@@ -290,13 +297,14 @@ enum MirrorCreation {
             subdirs: subdirs, cron: cron, runNow: false)
         input.exclude = exclude ?? mirror.exclude
         input.include = include ?? mirror.include
+        input.licenseExclude = licenseExclude ?? mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
         switch input.validate() {
         case .failure(let errors): throw StoreError.invalid(errors)
         case .success(let valid):
             let updated = try await services.database.updateMirror(
                 id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
                 cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), exclude: valid.exclude,
-                include: valid.include, by: actor)
+                include: valid.include, licenseExclude: valid.licenseExclude.joined(separator: "\n"), by: actor)
             // Subdirs no longer mirrored leave the channel's index now.
             let dropped = mirror.subdirList.filter { !valid.subdirs.contains($0) }
             for subdir in dropped {

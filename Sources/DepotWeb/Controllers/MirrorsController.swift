@@ -40,7 +40,8 @@ struct MirrorsController {
 
     @Sendable func newForm(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .create)
-        let type = request.uri.queryParameters["type"].map(String.init) == "python" ? "python" : "conda"
+        let requested = request.uri.queryParameters["type"].map(String.init) ?? ""
+        let type = ["python", "r"].contains(requested) ? requested : "conda"
         let input = MirrorInput(
             name: "", type: type, mode: "active", sourceURL: "", subdirs: type == "conda" ? ["noarch", "linux-64"] : [],
             cron: MirrorInput.defaultCron, runNow: true)
@@ -71,7 +72,9 @@ struct MirrorsController {
             warnNotFrozen: !channel.frozen && editing == nil, isEdit: editing != nil,
             modeTitle: MirrorMode(rawValue: input.mode)?.title ?? input.mode, upcoming: upcoming,
             warnFrequency: expression?.runsMoreOftenThanDaily ?? false,
-            isConda: input.type != "python", isPython: input.type == "python", exclude: input.exclude, include: input.include,
+            isConda: input.type == "conda", isPython: input.type == "python", isR: input.type == "r",
+            hasFilters: input.type != "conda", exclude: input.exclude, include: input.include,
+            licences: MirrorInput.licenceFamilies.map { MirrorFormPage.Check(value: $0, checked: input.licenseExclude.contains($0)) },
             typeSwitchURL: SitePath.channel(channel.fullName, "new-mirror"), errors: MirrorFieldErrors(errors))
         return try services.renderer.response("mirror-form", page, status: status)
     }
@@ -145,6 +148,7 @@ extension MirrorsController {
             cron: preset?.cron ?? form.text("cron"), runNow: form.has("run_now"))
         input.exclude = form["exclude"]
         input.include = form["include"]
+        input.licenseExclude = form.values("license_exclude")
         return (input, frequency)
     }
 
@@ -159,6 +163,7 @@ extension MirrorsController {
             name: mirror.name, type: mirror.type, mode: mirror.mode, sourceURL: "", subdirs: mirror.subdirList, cron: mirror.cron, runNow: false)
         input.exclude = mirror.exclude
         input.include = mirror.include
+        input.licenseExclude = mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
         return try await render(
             context, channel: channel, input: input, frequency: Self.frequency(for: mirror.cron), errors: ValidationErrors(), status: .ok,
             editing: mirror)
@@ -171,7 +176,8 @@ extension MirrorsController {
         do {
             let updated = try await MirrorCreation.update(
                 mirror, name: input.name, sourceURL: input.sourceURL, subdirs: input.subdirs, cron: input.cron,
-                exclude: input.exclude, include: input.include, services: services, actor: context.auditActor)
+                exclude: input.exclude, include: input.include, licenseExclude: input.licenseExclude, services: services,
+                actor: context.auditActor)
             return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "Mirror \(updated.name) saved; changes apply from its next run.")
         } catch let error as StoreError {
             var shown = input

@@ -52,6 +52,9 @@ struct RepositoryController {
         try context.require(.view, channel: channel)
         let cache = channel.isPublic ? "public" : "private"
 
+        if rest.first == "cran" {
+            return try await CranRepository(services: services).serve(request, context, channel: channel, path: Array(rest.dropFirst()), cache: cache)
+        }
         if rest.first == "simple" {
             return try await SimpleRepository(services: services).serve(request, context, channel: channel, path: Array(rest.dropFirst()), cache: cache)
         }

@@ -59,7 +59,7 @@ struct MirrorRow: Sendable {
         self.channel = channel
         channelURL = SitePath.channel(channel, "mirrors")
         nextRun = DisplayDate.string(mirror.nextRunAt)
-        isPython = mirror.type == MirrorType.python.rawValue
+        isPython = mirror.type != MirrorType.conda.rawValue
         exclude = mirror.exclude.split(whereSeparator: \.isNewline).joined(separator: ", ")
         include = mirror.include.split(whereSeparator: \.isNewline).joined(separator: ", ")
     }
@@ -93,8 +93,11 @@ struct MirrorFormPage: Sendable {
     let warnFrequency: Bool
     let isConda: Bool
     let isPython: Bool
+    let isR: Bool
+    let hasFilters: Bool
     let exclude: String
     let include: String
+    let licences: [Check]
     let typeSwitchURL: String
     let errors: MirrorFieldErrors
 }
@@ -129,6 +132,7 @@ struct MirrorFieldErrors: Sendable {
     let cron: String?
     let exclude: String?
     let include: String?
+    let licenseExclude: String?
     let form: String?
 
     init(_ errors: ValidationErrors = ValidationErrors()) {
@@ -140,6 +144,7 @@ struct MirrorFieldErrors: Sendable {
         cron = errors["cron"]
         exclude = errors["exclude"]
         include = errors["include"]
+        licenseExclude = errors["license_exclude"]
         form = errors["form"]
     }
 }
