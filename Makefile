@@ -28,6 +28,8 @@ dev: build
 test: unit e2e
 
 unit: deps
+	@# R itself checks the PACKAGES.rds writer; the e2e setup installs it (and the clients) when missing.
+	scripts/e2e-setup.sh
 	swift build --build-tests
 	@# Tests make throwaway databases and blob stores under TMPDIR: one folder, removed afterwards.
 	tmp=$$(mktemp -d -t depot-tests.XXXXXX) && TMPDIR=$$tmp swift test --skip-build; status=$$?; rm -rf "$$tmp"; exit $$status

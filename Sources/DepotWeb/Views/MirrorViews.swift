@@ -29,6 +29,7 @@ struct MirrorRow: Sendable {
     let isPython: Bool
     let exclude: String
     let include: String
+    let licenseExclude: String
     /// Rows on the all-mirrors page name their channel.
     var showChannel = false
     /// Whether the viewer may edit, stop, restart and delete it.
@@ -62,6 +63,7 @@ struct MirrorRow: Sendable {
         isPython = mirror.type != MirrorType.conda.rawValue
         exclude = mirror.exclude.split(whereSeparator: \.isNewline).joined(separator: ", ")
         include = mirror.include.split(whereSeparator: \.isNewline).joined(separator: ", ")
+        licenseExclude = mirror.licenseExclude.split(whereSeparator: \.isNewline).joined(separator: ", ")
     }
 }
 
