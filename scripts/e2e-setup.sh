@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests (Tests/EndToEnd/browser_test.py,
-# Tests/EndToEnd/conda_test.py, Tests/EndToEnd/python_test.py) need: Debian's
-# chromium, chromium-driver and python3-venv, and a Python venv at
+# Tests/EndToEnd/conda_test.py, Tests/EndToEnd/python_test.py,
+# Tests/EndToEnd/r_test.py) need: Debian's chromium, chromium-driver,
+# python3-venv and (when Rscript is missing) r-base-core, and a Python venv at
 # $ROOT/.venv-e2e with selenium, py-rattler, conda-package-handling,
 # zstandard, uv, build, setuptools>=70 and wheel. Idempotent; does nothing slow when
 # everything is already present.
@@ -18,6 +19,10 @@ for pkg in "${PACKAGES[@]}"; do
         missing+=("$pkg")
     fi
 done
+# R for Tests/EndToEnd/r_test.py (R CMD build, write_PACKAGES, install.packages).
+if ! command -v Rscript >/dev/null 2>&1; then
+    missing+=(r-base-core)
+fi
 
 if ((${#missing[@]} > 0)); then
     echo "e2e-setup: installing ${missing[*]}"

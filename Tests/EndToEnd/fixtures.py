@@ -14,6 +14,10 @@
   JSON simple index for them (PEP 658/714 `.metadata` files next to the
   wheels); `SimpleIndexServer(root)` serves it, choosing `index.json` or
   `index.html` by the Accept header, and counts requests like UpstreamServer.
+- `build_r_repo(root)` builds three tiny real R source packages
+  (`R CMD build`, offline) into root/src/contrib and indexes them with
+  `tools::write_PACKAGES`; `make_r_package` and `index_r_repo` do one step
+  each, `clean_r_env()` is an environment without outside R configuration.
 - `WebSession(base, user, password)` logs in through the login form and keeps
   the session cookie (plain HTTP, no browser).
 - `DepotServer(binary, data_dir, admin_password)` runs `depot serve` on a free
@@ -705,6 +709,153 @@ class SimpleIndexServer(UpstreamServer):
         base = snapshot or {}
         diff = {p: n - base.get(p, 0) for p, n in now.items() if p.startswith("/files/")}
         return {p: n for p, n in diff.items() if n}
+
+
+# --------------------------------------------------------------------------
+# A real CRAN-like repository (R source packages)
+# --------------------------------------------------------------------------
+
+# What build_r_repo makes: package name -> spec. `code` is the package's R/<name>.R,
+# `namespace` its NAMESPACE; `license_file` (if any) becomes its LICENSE file.
+R_PACKAGES: dict[str, dict[str, Any]] = {
+    "depotalpha": dict(
+        version="1.0", license="GPL-2", imports=[],
+        code='alpha <- function() "alpha"\n', namespace="export(alpha)\n"),
+    "depotbeta": dict(
+        version="2.0", license="MIT + file LICENSE", imports=["depotalpha"],
+        code='beta <- function() paste(depotalpha::alpha(), "beta")\n',
+        namespace="export(beta)\nimport(depotalpha)\n",
+        license_file="YEAR: 2026\nCOPYRIGHT HOLDER: Depot\n"),
+    "depotagpl": dict(
+        version="0.1", license="AGPL-3", imports=[],
+        code='agpl <- function() "agpl"\n', namespace="export(agpl)\n"),
+}
+
+
+def clean_r_env(user_lib: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The environment without R configuration (profiles, environ files, library paths) from outside.
+
+    `user_lib` becomes R_LIBS_USER (default: a path that does not exist), so no
+    package installed for the user outside the test is found.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("R_LIBS", "R_LIBS_USER", "R_LIBS_SITE", "R_PROFILE", "R_PROFILE_USER",
+                        "R_ENVIRON", "R_ENVIRON_USER", "R_HOME")}
+    env["R_LIBS_USER"] = str(user_lib) if user_lib is not None else "/nonexistent/depot-e2e-r-lib"
+    env["LANG"] = env["LC_ALL"] = "C.UTF-8"  # plain English messages ("not available")
+    return env
+
+
+def r_tool(name: str) -> str:
+    """The path of `R` or `Rscript`; RuntimeError when R is not installed."""
+    found = shutil.which(name)
+    if not found:
+        raise RuntimeError(f"{name} not found; run scripts/e2e-setup.sh (it installs r-base-core)")
+    return found
+
+
+def make_r_package(
+    work: str | os.PathLike[str], out_dir: str | os.PathLike[str], name: str, *, version: str, license: str,
+    code: str, namespace: str, imports: list[str] | None = None, license_file: str | None = None,
+) -> Path:
+    """Writes the source folder work/<name> and builds it with `R CMD build` into out_dir/<name>_<version>.tar.gz."""
+    work = Path(work)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    src = work / name
+    if src.exists():
+        shutil.rmtree(src)
+    (src / "R").mkdir(parents=True)
+    fields = [
+        ("Package", name), ("Version", version), ("Title", f"Depot Fixture {name}"),
+        ("Description", f"A tiny package for the Depot end-to-end tests ({name})."),
+        ("Author", "Depot Tests"), ("Maintainer", "Depot Tests <e2e@example.invalid>"),
+        ("License", license),
+    ]
+    if imports:
+        fields.append(("Imports", ", ".join(imports)))
+    (src / "DESCRIPTION").write_text("".join(f"{k}: {v}\n" for k, v in fields))
+    (src / "NAMESPACE").write_text(namespace)
+    (src / "R" / f"{name}.R").write_text(code)
+    if license_file is not None:
+        (src / "LICENSE").write_text(license_file)
+    build_dir = work / f".build-{name}-{version}"
+    shutil.rmtree(build_dir, ignore_errors=True)
+    build_dir.mkdir(parents=True)
+    proc = subprocess.run(
+        [r_tool("R"), "CMD", "build", "--no-build-vignettes", "--no-manual", str(src)],
+        cwd=str(build_dir), capture_output=True, text=True, env=clean_r_env(), timeout=120,
+    )
+    built = build_dir / f"{name}_{version}.tar.gz"
+    if proc.returncode != 0 or not built.is_file():
+        raise RuntimeError(f"R CMD build {name} {version} failed (exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    result = out_dir / built.name
+    shutil.move(str(built), result)
+    shutil.rmtree(build_dir, ignore_errors=True)
+    return result
+
+
+def index_r_repo(contrib: str | os.PathLike[str]) -> None:
+    """`tools::write_PACKAGES(contrib, type='source')`: PACKAGES, PACKAGES.gz and PACKAGES.rds."""
+    contrib = Path(contrib)
+    proc = subprocess.run(
+        [r_tool("Rscript"), "--vanilla", "-e", f"tools::write_PACKAGES({json.dumps(str(contrib))}, type='source')"],
+        capture_output=True, text=True, env=clean_r_env(), timeout=120,
+    )
+    missing = [n for n in ("PACKAGES", "PACKAGES.gz", "PACKAGES.rds") if not (contrib / n).is_file()]
+    if proc.returncode != 0 or missing:
+        raise RuntimeError(f"write_PACKAGES in {contrib} failed (exit {proc.returncode}, missing {missing}):\n"
+                           f"{proc.stdout}\n{proc.stderr}")
+
+
+def parse_dcf(text: str) -> list[dict[str, str]]:
+    """The records of a Debian control file (PACKAGES), continuation lines joined with a space."""
+    records: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if not line.strip():
+            if current:
+                records.append(current)
+            current, key = {}, None
+        elif line[0] in " \t" and key is not None:
+            current[key] += " " + line.strip()
+        elif ":" in line:
+            key, _, value = line.partition(":")
+            key = key.strip()
+            current[key] = value.strip()
+    if current:
+        records.append(current)
+    return records
+
+
+def build_r_repo(root: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Builds R_PACKAGES (`R CMD build`, offline) into root/src/contrib and indexes it with write_PACKAGES.
+
+    The package sources are written under root/../r-src. Returns {tarball
+    filename: {"name", "version", "md5", "sha256", "path"}}; checks that
+    PACKAGES lists each tarball with its MD5sum.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = Path(root)
+    contrib = root / "src" / "contrib"
+    work = root.parent / f"{root.name}-r-src"
+    contrib.mkdir(parents=True, exist_ok=True)
+    with ThreadPoolExecutor(max_workers=len(R_PACKAGES)) as pool:
+        paths = list(pool.map(lambda item: make_r_package(work, contrib, item[0], **item[1]), R_PACKAGES.items()))
+    index_r_repo(contrib)
+    info: dict[str, dict[str, Any]] = {}
+    for (name, spec), path in zip(R_PACKAGES.items(), paths):
+        data = path.read_bytes()
+        info[path.name] = dict(name=name, version=spec["version"], md5=hashlib.md5(data).hexdigest(),
+                               sha256=sha256_bytes(data), path=path)
+    listed = {r.get("Package"): r for r in parse_dcf((contrib / "PACKAGES").read_text())}
+    for filename, item in info.items():
+        record = listed.get(item["name"])
+        if record is None or record.get("Version") != item["version"] or record.get("MD5sum") != item["md5"]:
+            raise RuntimeError(f"{contrib}/PACKAGES does not list {filename} with its MD5sum: {record}")
+    return info
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,573 @@
+#!/usr/bin/env python3
+"""End-to-end test of Depot's R (CRAN-like) mirroring with R's own install.packages.
+
+Builds three tiny real R source packages with `R CMD build` (offline):
+`depotalpha` 1.0 (GPL-2), `depotbeta` 2.0 (MIT + file LICENSE, imports
+depotalpha) and `depotagpl` 0.1 (AGPL-3), indexes them with
+`tools::write_PACKAGES` and serves the repository from loopback
+(`fixtures.UpstreamServer`, which counts GETs per path). Then it starts a real
+`depot serve`, mirrors the repository through the JSON API and installs from
+Depot with `Rscript`:
+
+  a. fixtures built and indexed, upstream and Depot started; org and the
+     public channels r-active and r-passive created.
+  d. (run first, see below) a passive mirror (license_exclude AGPL-3) into
+     r-passive completes without downloading tarballs; install.packages
+     installs depotbeta (and depotalpha) through it with exactly one upstream
+     GET per tarball installed; a second install into a new library makes no
+     further tarball GET.
+  b. an active mirror with license_exclude AGPL-3 completes; its run details
+     list depotagpl with reason "license"; PACKAGES (and PACKAGES.gz) list
+     depotalpha and depotbeta only, with the fixtures' MD5sums.
+  c. install.packages("depotbeta") from r-active installs depotbeta and
+     depotalpha, and beta() answers "alpha beta"; R asked Depot for
+     PACKAGES.rds first (and, as it could read it, for neither PACKAGES.gz nor
+     PACKAGES); available.packages() does not list depotagpl, and installing
+     it fails with "not available".
+  e. depotalpha 1.1 replaces 1.0 upstream (1.0 moves to Archive/, as on
+     CRAN); a new run of the active mirror publishes 1.1, and
+     src/contrib/Archive/depotalpha/depotalpha_1.0.tar.gz answers 200 with the
+     1.0 bytes (kept by the active mirror: no upstream GET for it).
+  f. SIGTERM exits 0.
+
+The passive mirror runs before the active one on purpose (as in
+python_test.py and conda_test.py): Depot's blob store is shared by all
+channels, so "exactly one upstream GET per installed tarball" only means
+something while no other mirror has stored those tarballs yet.
+
+Usage (R from Debian's r-base-core, which scripts/e2e-setup.sh installs):
+
+    .venv-e2e/bin/python Tests/EndToEnd/r_test.py --binary .build/debug/depot
+
+Prints `ok   <step>` per passed step and stops at the first failure (then
+prints the Depot log and the upstream request counts). The last line is
+`r: N passed, M failed`; the exit code is non-zero on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+from pathlib import Path
+from typing import Any, Callable
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import fixtures  # noqa: E402
+from fixtures import DepotServer, UpstreamServer, http_request, parse_dcf, sha256_bytes  # noqa: E402
+
+ADMIN_PASSWORD = "e2e-admin-pass-123"
+ORG = "re2e"
+MIRROR_TIMEOUT = 45
+POLL_INTERVAL = 0.2
+CLIENT_TIMEOUT = 120
+TERMINAL_BAD = {"failed", "stopped", "interrupted"}
+PUBLISHED = {"depotalpha", "depotbeta"}  # what the channels should publish
+LICENSE_EXCLUDE = ["AGPL-3"]
+
+# install.packages into a library, then load depotbeta from it and call beta().
+R_INSTALL = r"""
+args <- commandArgs(trailingOnly = TRUE)
+repo <- args[1]; lib <- args[2]
+options(warn = 1, useFancyQuotes = FALSE)
+.libPaths(c(lib, .libPaths()))
+install.packages("depotbeta", repos = repo, lib = lib, type = "source")
+library(depotbeta, lib.loc = lib)
+stopifnot(beta() == "alpha beta")
+cat("RESULT", beta(), "\n")
+ip <- installed.packages(lib.loc = lib)
+cat("INSTALLED", paste(ip[, "Package"], ip[, "Version"], sep = "=", collapse = " "), "\n")
+"""
+
+# available.packages, PACKAGES.rds read directly, and install.packages of an excluded package.
+R_AVAILABLE = r"""
+args <- commandArgs(trailingOnly = TRUE)
+repo <- args[1]; lib <- args[2]; rds <- args[3]
+options(warn = 1, useFancyQuotes = FALSE)
+ap <- available.packages(repos = repo, type = "source")
+cat("AVAILABLE", paste(ap[, "Package"], ap[, "Version"], sep = "=", collapse = " "), "\n")
+m <- readRDS(rds)
+stopifnot(is.matrix(m), is.character(m), "Package" %in% colnames(m))
+cat("RDS", paste(m[, "Package"], m[, "Version"], sep = "=", collapse = " "), "\n")
+withCallingHandlers(
+    install.packages("depotagpl", repos = repo, lib = lib, type = "source"),
+    warning = function(w) { cat("WARNING", conditionMessage(w), "\n"); invokeRestart("muffleWarning") })
+cat("AGPL_INSTALLED", dir.exists(file.path(lib, "depotagpl")), "\n")
+"""
+
+
+class StepFailure(AssertionError):
+    pass
+
+
+def check(condition: Any, message: str) -> None:
+    if not condition:
+        raise StepFailure(message)
+
+
+def short(value: Any, limit: int = 600) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def q(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+def reasoned_items(value: Any) -> list[dict]:
+    """Every object with a string "reason" anywhere in a JSON value."""
+    found: list[dict] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("reason"), str):
+                found.append(v)
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return found
+
+
+def mentions(item: dict, name: str) -> bool:
+    """The item names the package `name` (as a name or a tarball) in a field other than reason/detail."""
+    pattern = re.compile(rf"(^|/){re.escape(name)}($|_)")
+    return any(isinstance(v, str) and pattern.search(v) for k, v in item.items() if k not in ("reason", "detail"))
+
+
+def tagged(stdout: str, tag: str) -> list[str] | None:
+    """The words after `tag` on the last stdout line starting with it (None when there is none)."""
+    lines = [line for line in stdout.splitlines() if line.startswith(tag + " ") or line == tag]
+    return lines[-1].split()[1:] if lines else None
+
+
+class RTest:
+    def __init__(self, binary: str, tmp: Path):
+        self.binary = binary
+        self.tmp = tmp
+        self.up = tmp / "upstream"
+        self.contrib = self.up / "src" / "contrib"
+        self.files: dict[str, dict[str, Any]] = {}
+        self.upstream: UpstreamServer | None = None
+        self.depot: DepotServer | None = None
+        self.mirrors: dict[str, str] = {}
+        self.passive_baseline: dict[str, int] = {}
+        self.old_alpha: bytes = b""
+
+    # -- helpers ----------------------------------------------------------
+
+    def repo(self, channel: str) -> str:
+        assert self.depot is not None
+        return f"{self.depot.base}/api/repo/{channel}/cran"
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        assert self.depot is not None
+        return self.depot.api(method, path, body)
+
+    def expect_created(self, method: str, path: str, body: Any) -> Any:
+        status, answer = self.api(method, path, body)
+        check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
+        return answer
+
+    def create_mirror(self, channel: str, mode: str) -> str:
+        assert self.upstream is not None
+        body = {
+            "name": "cran", "type": "r", "mode": mode, "source_url": self.upstream.url + "/",
+            "license_exclude": LICENSE_EXCLUDE, "exclude": "", "include": "", "run_now": True,
+        }
+        path = f"/api/v1/channels/{q(channel)}/mirrors"
+        status, answer = self.api("POST", path, body)
+        check(status == 201, f"POST {path} {short(body)} answered {status}: {short(answer)}")
+        check(isinstance(answer, dict) and answer.get("id") is not None,
+              f"mirror creation answered no \"id\": {short(answer)}")
+        check(answer.get("type") == "r", f"mirror created with type {answer.get('type')!r}, expected \"r\": {short(answer)}")
+        check(answer.get("license_exclude") == LICENSE_EXCLUDE,
+              f"mirror created with license_exclude {answer.get('license_exclude')!r}, expected {LICENSE_EXCLUDE}")
+        self.mirrors[channel] = str(answer["id"])
+        return str(answer["id"])
+
+    def wait_mirror(self, mirror_id: str) -> dict:
+        deadline = time.monotonic() + MIRROR_TIMEOUT
+        last: Any = None
+        while time.monotonic() < deadline:
+            status, body = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}")
+            last = (status, body)
+            if status == 200 and isinstance(body, dict):
+                state = body.get("status")
+                if state == "completed":
+                    return body
+                if state in TERMINAL_BAD:
+                    raise StepFailure(f"mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
+            elif status != 200:
+                raise StepFailure(f"GET /api/v1/mirrors/{mirror_id} answered {status}: {short(body)}")
+            time.sleep(POLL_INTERVAL)
+        raise StepFailure(f"mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; last answer {short(last, 2000)}")
+
+    def wait_run(self, mirror_id: str, run_id: str) -> dict:
+        path = f"/api/v1/mirrors/{q(mirror_id)}/runs/{q(run_id)}"
+        deadline = time.monotonic() + MIRROR_TIMEOUT
+        last: Any = None
+        while time.monotonic() < deadline:
+            status, body = self.api("GET", path)
+            last = (status, body)
+            check(status == 200 and isinstance(body, dict), f"GET {path} answered {status}: {short(body)}")
+            state = body.get("status")
+            if state == "completed":
+                return body
+            if state in TERMINAL_BAD:
+                raise StepFailure(f"run {run_id} of mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
+            time.sleep(POLL_INTERVAL)
+        raise StepFailure(f"run {run_id} of mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; "
+                          f"last answer {short(last, 2000)}")
+
+    def run_details(self, mirror_id: str) -> dict:
+        status, runs = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}/runs")
+        check(status == 200 and isinstance(runs, dict) and runs.get("items"),
+              f"GET /api/v1/mirrors/{mirror_id}/runs answered {status}: {short(runs)}")
+        run_id = runs["items"][0].get("id")
+        check(run_id is not None, f"runs[0] has no id: {short(runs)}")
+        path = f"/api/v1/mirrors/{q(mirror_id)}/runs/{q(str(run_id))}/details"
+        status, details = self.api("GET", path)
+        check(status == 200 and isinstance(details, dict), f"GET {path} answered {status}: {short(details)}")
+        return details
+
+    def get(self, url: str) -> tuple[int, dict[str, str], bytes]:
+        return http_request(url)
+
+    def packages_index(self, channel: str) -> dict[str, dict[str, str]]:
+        """PACKAGES of the channel by package name; PACKAGES.gz must say the same."""
+        url = self.repo(channel) + "/src/contrib/PACKAGES"
+        status, _, body = self.get(url)
+        check(status == 200, f"GET {url} answered {status}: {short(body)}")
+        records = parse_dcf(body.decode("utf-8", "replace"))
+        by_name = {r.get("Package", "?"): r for r in records}
+        check(len(by_name) == len(records), f"GET {url} lists a package twice: {short(body, 2000)}")
+        status, _, gz = self.get(url + ".gz")
+        check(status == 200, f"GET {url}.gz answered {status}: {short(gz)}")
+        try:
+            unzipped = gzip.decompress(gz)
+        except (OSError, EOFError) as e:
+            raise StepFailure(f"GET {url}.gz is not gzip ({e}): {short(gz)}") from None
+        check(parse_dcf(unzipped.decode("utf-8", "replace")) == records,
+              f"{url}.gz says something else than PACKAGES:\n{short(unzipped, 2000)}\n---\n{short(body, 2000)}")
+        return by_name
+
+    def check_index(self, channel: str, versions: dict[str, str]) -> dict[str, dict[str, str]]:
+        """PACKAGES lists exactly `versions` ({name: version}) with the fixtures' MD5sums."""
+        listed = self.packages_index(channel)
+        got = {n: r.get("Version") for n, r in listed.items()}
+        check(got == versions, f"{channel}: PACKAGES lists {got}, expected {versions}")
+        for name, version in versions.items():
+            item = self.files[f"{name}_{version}.tar.gz"]
+            check(listed[name].get("MD5sum") == item["md5"],
+                  f"{channel}: PACKAGES gives {name} {version} MD5sum {listed[name].get('MD5sum')!r}, "
+                  f"the tarball's is {item['md5']}")
+        return listed
+
+    def upstream_tarball_gets(self, since: dict[str, int]) -> dict[str, int]:
+        assert self.upstream is not None
+        now = self.upstream.snapshot()
+        diff = {p: n - since.get(p, 0) for p, n in now.items() if p.endswith(".tar.gz")}
+        return {p: n for p, n in diff.items() if n}
+
+    def rscript(self, script: str, *args: str, label: str) -> subprocess.CompletedProcess:
+        path = self.tmp / "r-scripts" / (re.sub(r"\W+", "-", label) + ".R")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(script)
+        cmd = [fixtures.r_tool("Rscript"), "--vanilla", str(path), *args]
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, env=fixtures.clean_r_env(), timeout=CLIENT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise StepFailure(f"{label} took over {CLIENT_TIMEOUT} s: {' '.join(cmd)}") from None
+
+    def r_install(self, channel: str, lib_name: str) -> None:
+        """install.packages("depotbeta") from the channel into a new library; beta() answers "alpha beta"."""
+        lib = self.tmp / "libs" / lib_name
+        lib.mkdir(parents=True)
+        proc = self.rscript(R_INSTALL, self.repo(channel), str(lib), label=f"install-{lib_name}")
+        what = f"install.packages(\"depotbeta\") from {channel} into {lib_name}"
+        check(proc.returncode == 0,
+              f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        installed = tagged(proc.stdout, "INSTALLED")
+        check(installed is not None and sorted(installed) == ["depotalpha=1.0", "depotbeta=2.0"],
+              f"{what}: the library holds {installed}, expected depotalpha=1.0 depotbeta=2.0\n{proc.stderr[-3000:]}")
+        check(tagged(proc.stdout, "RESULT") == ["alpha", "beta"],
+              f"{what}: beta() answered {tagged(proc.stdout, 'RESULT')}\n{proc.stdout[-2000:]}")
+
+    def log_mark(self) -> int:
+        assert self.depot is not None
+        return len(self.depot.log())
+
+    def logged_paths(self, mark: int, prefix: str, wait_for: Callable[[list[tuple[str, str]]], bool] | None = None,
+                     timeout: float = 3.0) -> list[tuple[str, str]]:
+        """(path, status) of each request line Depot logged since mark whose path starts with prefix."""
+        assert self.depot is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            found = []
+            for line in self.depot.log()[mark:].splitlines():
+                m = re.search(r"\bpath=(\S+)", line)
+                if m and m.group(1).startswith(prefix):
+                    s = re.search(r"\bstatus=(\d+)", line)
+                    found.append((m.group(1), s.group(1) if s else "?"))
+            if wait_for is None or wait_for(found) or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    # -- steps ------------------------------------------------------------
+
+    def step_setup(self) -> None:
+        self.files = fixtures.build_r_repo(self.up)
+        want = sorted(f"{n}_{s['version']}.tar.gz" for n, s in fixtures.R_PACKAGES.items())
+        check(sorted(self.files) == want, f"fixture tarballs {sorted(self.files)}, expected {want}")
+        self.upstream = UpstreamServer(self.up)
+        self.depot = DepotServer(self.binary, self.tmp / "data", ADMIN_PASSWORD)
+        self.depot.token()
+        self.expect_created("POST", "/api/v1/orgs", {"name": ORG})
+        for channel in ("r-active", "r-passive"):
+            self.expect_created("POST", "/api/v1/channels", {"org": ORG, "name": channel, "privacy": "public"})
+
+    # passive (d) ------------------------------------------------------------
+
+    def step_passive_mirror(self) -> None:
+        assert self.upstream is not None
+        self.passive_baseline = self.upstream.snapshot()
+        mirror_id = self.create_mirror("r-passive", "passive")
+        self.wait_mirror(mirror_id)
+        gets = self.upstream_tarball_gets(self.passive_baseline)
+        check(not gets, f"the passive run downloaded tarballs from upstream: {gets}")
+        self.check_index("r-passive", {"depotalpha": "1.0", "depotbeta": "2.0"})
+
+    def step_passive_install(self) -> None:
+        mark = self.log_mark()
+        self.r_install("r-passive", "passive-1")
+        prefix = "/api/repo/r-passive/cran/src/contrib/"
+        tarballs = {"depotalpha_1.0.tar.gz", "depotbeta_2.0.tar.gz"}
+
+        def fetched(found: list[tuple[str, str]]) -> set[str]:
+            return {p.rsplit("/", 1)[-1] for p, s in found if p.endswith(".tar.gz") and s == "200"}
+
+        requested = fetched(self.logged_paths(mark, prefix, wait_for=lambda found: fetched(found) >= tarballs))
+        check(requested == tarballs,
+              f"R fetched {sorted(requested)} from Depot's r-passive (per Depot's log), expected {sorted(tarballs)}")
+        gets = self.upstream_tarball_gets(self.passive_baseline)
+        expected = {f"/src/contrib/{f}": 1 for f in sorted(tarballs)}
+        check(gets == expected,
+              f"upstream GETs of tarballs since the passive mirror was created: {gets}, expected {expected}")
+
+    def step_passive_second_install(self) -> None:
+        assert self.upstream is not None
+        before = self.upstream.snapshot()
+        self.r_install("r-passive", "passive-2")
+        gets = self.upstream_tarball_gets(before)
+        check(not gets, f"the second install through the passive mirror fetched tarballs from upstream: {gets}")
+
+    # active (b) -------------------------------------------------------------
+
+    def step_active_mirror(self) -> None:
+        mirror_id = self.create_mirror("r-active", "active")
+        self.wait_mirror(mirror_id)
+        details = self.run_details(mirror_id)
+        items = reasoned_items(details)
+        agpl = [i for i in items if mentions(i, "depotagpl")]
+        check(agpl, f"run details list nothing about depotagpl: {short(details, 2000)}")
+        check(all(i["reason"] == "license" for i in agpl),
+              f"run details give depotagpl the reasons {[i['reason'] for i in agpl]}, expected \"license\": {short(agpl)}")
+        kept = [i for i in items if any(mentions(i, n) for n in PUBLISHED)]
+        check(not kept, f"run details list depotalpha/depotbeta as filtered: {short(kept)}")
+        self.check_index("r-active", {"depotalpha": "1.0", "depotbeta": "2.0"})
+        status, _, body = self.get(self.repo("r-active") + "/src/contrib/depotagpl_0.1.tar.gz")
+        check(status == 404, f"GET …/r-active/cran/src/contrib/depotagpl_0.1.tar.gz answered {status}, expected 404")
+
+    # R against the active channel (c) -----------------------------------------
+
+    def step_r_install(self) -> None:
+        mark = self.log_mark()
+        self.r_install("r-active", "active")
+        prefix = "/api/repo/r-active/cran/"
+        found = self.logged_paths(mark, prefix, wait_for=lambda f: sum(p.endswith(".tar.gz") for p, _ in f) >= 2)
+        index_requests = [(p, s) for p, s in found if "/PACKAGES" in p]
+        check(index_requests, f"Depot logged no request for an index under {prefix} (all: {found})")
+        first = index_requests[0]
+        check(first == (prefix + "src/contrib/PACKAGES.rds", "200"),
+              f"R's first index request was {first}, expected ({prefix}src/contrib/PACKAGES.rds, 200); all: {found}")
+        fallback = [p for p, _ in index_requests if not p.endswith("/PACKAGES.rds")]
+        check(not fallback, f"R also asked for {fallback}: it could not read Depot's PACKAGES.rds (all: {found})")
+
+    def step_r_available(self) -> None:
+        rds = self.tmp / "PACKAGES.rds"
+        url = self.repo("r-active") + "/src/contrib/PACKAGES.rds"
+        status, headers, body = self.get(url)
+        check(status == 200, f"GET {url} answered {status}: {short(body)}")
+        check(body[:2] == b"\x1f\x8b", f"GET {url} is not gzip (starts {body[:8]!r}, Content-Type {headers.get('content-type')!r})")
+        rds.write_bytes(body)
+        lib = self.tmp / "libs" / "agpl"
+        lib.mkdir(parents=True)
+        proc = self.rscript(R_AVAILABLE, self.repo("r-active"), str(lib), str(rds), label="available")
+        check(proc.returncode == 0, f"the available.packages script failed (exit {proc.returncode}):\n"
+                                    f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        available = tagged(proc.stdout, "AVAILABLE")
+        check(available is not None and sorted(available) == ["depotalpha=1.0", "depotbeta=2.0"],
+              f"available.packages() from r-active lists {available}, expected depotalpha=1.0 depotbeta=2.0")
+        from_rds = tagged(proc.stdout, "RDS")
+        check(from_rds is not None and sorted(from_rds) == ["depotalpha=1.0", "depotbeta=2.0"],
+              f"readRDS(PACKAGES.rds) lists {from_rds}, expected depotalpha=1.0 depotbeta=2.0")
+        warnings = [line for line in proc.stdout.splitlines() if line.startswith("WARNING ")]
+        check(any("depotagpl" in w and "not available" in w for w in warnings),
+              f"install.packages(\"depotagpl\") gave no \"not available\" warning (warnings {warnings}):\n"
+              f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        check(tagged(proc.stdout, "AGPL_INSTALLED") == ["FALSE"], f"depotagpl got installed:\n{proc.stdout[-2000:]}")
+
+    # superseded version (e) -------------------------------------------------
+
+    def step_superseded(self) -> None:
+        assert self.upstream is not None
+        old_name = "depotalpha_1.0.tar.gz"
+        self.old_alpha = self.files[old_name]["path"].read_bytes()
+        # As CRAN does: the new version in src/contrib, the old one moved to src/contrib/Archive/<pkg>/.
+        archive_dir = self.contrib / "Archive" / "depotalpha"
+        archive_dir.mkdir(parents=True)
+        shutil.move(str(self.contrib / old_name), archive_dir / old_name)
+        spec = dict(fixtures.R_PACKAGES["depotalpha"], version="1.1")
+        new = fixtures.make_r_package(self.tmp / "upstream-r-src", self.contrib, "depotalpha", **spec)
+        data = new.read_bytes()
+        self.files[new.name] = dict(name="depotalpha", version="1.1", md5=hashlib.md5(data).hexdigest(),
+                                    sha256=sha256_bytes(data), path=new)
+        fixtures.index_r_repo(self.contrib)
+        upstream_index = {r["Package"]: r["Version"] for r in parse_dcf((self.contrib / "PACKAGES").read_text())}
+        check(upstream_index == {"depotalpha": "1.1", "depotbeta": "2.0", "depotagpl": "0.1"},
+              f"the rebuilt upstream PACKAGES lists {upstream_index}")
+
+        mirror_id = self.mirrors["r-active"]
+        path = f"/api/v1/mirrors/{q(mirror_id)}/run"
+        status, run = self.api("POST", path)
+        check(status in (200, 201, 202) and isinstance(run, dict) and run.get("id") is not None,
+              f"POST {path} answered {status}: {short(run)}")
+        self.wait_run(mirror_id, str(run["id"]))
+        self.wait_mirror(mirror_id)
+        self.check_index("r-active", {"depotalpha": "1.1", "depotbeta": "2.0"})
+
+        base = self.repo("r-active") + "/src/contrib/"
+        status, _, body = self.get(base + new.name)
+        check(status == 200 and body == data,
+              f"GET {base}{new.name} answered {status} with sha256 {sha256_bytes(body)}, expected 200 and {sha256_bytes(data)}")
+        before = self.upstream.snapshot()
+        url = base + f"Archive/depotalpha/{old_name}"
+        status, _, body = self.get(url)
+        check(status == 200, f"GET {url} answered {status}, expected 200: {short(body)}")
+        check(body == self.old_alpha,
+              f"GET {url} answered {len(body)} bytes (sha256 {sha256_bytes(body)}), expected the 1.0 tarball "
+              f"({len(self.old_alpha)} bytes, sha256 {sha256_bytes(self.old_alpha)})")
+        gets = self.upstream_tarball_gets(before)
+        check(not gets, f"serving the archived 1.0 tarball of the active mirror reached the upstream: {gets}")
+
+    def step_shutdown(self) -> None:
+        assert self.depot is not None
+        code = self.depot.stop()
+        check(self.depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
+        check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        return [
+            ("a. fixtures built and indexed, upstream and depot started, org and channels r-active, r-passive created",
+             self.step_setup),
+            ("d. passive mirror completed without downloading tarballs", self.step_passive_mirror),
+            ("d. install.packages(depotbeta) through r-passive, one upstream GET per installed tarball",
+             self.step_passive_install),
+            ("d. second install through r-passive into a new library makes no upstream tarball GET",
+             self.step_passive_second_install),
+            ("b. active mirror (license_exclude AGPL-3): depotagpl filtered for its licence, PACKAGES lists alpha and beta",
+             self.step_active_mirror),
+            ("c. install.packages(depotbeta) from r-active installs depotalpha too, beta() works, PACKAGES.rds read first",
+             self.step_r_install),
+            ("c. available.packages() lacks depotagpl, PACKAGES.rds readable, installing depotagpl is \"not available\"",
+             self.step_r_available),
+            ("e. depotalpha 1.1 supersedes 1.0: PACKAGES lists 1.1, Archive/depotalpha/depotalpha_1.0.tar.gz has the old bytes",
+             self.step_superseded),
+            ("f. SIGTERM exits 0", self.step_shutdown),
+        ]
+
+    def report_failure(self) -> None:
+        if self.depot is not None:
+            lines = self.depot.log().splitlines()
+            if len(lines) > 400:
+                lines = [f"… ({len(lines) - 400} earlier lines in {self.depot.log_path})"] + lines[-400:]
+            print("---- depot log ----")
+            print("\n".join(lines))
+        if self.upstream is not None:
+            print("---- upstream requests ----")
+            print(self.upstream.describe())
+        print("----")
+
+    def cleanup(self) -> None:
+        if self.depot is not None:
+            try:
+                self.depot.stop()
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
+        if self.upstream is not None:
+            try:
+                self.upstream.stop()
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=str(fixtures.ROOT / ".build" / "debug" / "depot"))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args()
+
+    if not Path(args.binary).is_file():
+        print(f"no depot binary at {args.binary}")
+        print("r: 0 passed, 1 failed")
+        return 1
+
+    tmp = Path(tempfile.mkdtemp(prefix="depot-r-e2e-"))
+    test = RTest(args.binary, tmp)
+    passed = failed = 0
+    started = time.monotonic()
+    try:
+        for name, step in test.steps():
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                print(f"FAIL {name}")
+                if isinstance(e, StepFailure):
+                    print(f"     {e}")
+                else:
+                    traceback.print_exc(file=sys.stdout)
+                test.report_failure()
+                break
+            passed += 1
+            print(f"ok   {name}  ({time.monotonic() - started:.1f} s)", flush=True)
+    finally:
+        test.cleanup()
+        if args.keep or os.environ.get("DEPOT_E2E_KEEP"):
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"r: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
