@@ -24,18 +24,12 @@ content-addressed) those files yet.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import json
-import os
-import shutil
 import sys
-import tempfile
 import threading
-import time
 import traceback
-import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
@@ -43,38 +37,20 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
-from fixtures import DepotServer, UpstreamServer, http_request, read_zst, sha256_bytes  # noqa: E402
+from fixtures import (  # noqa: E402
+    DepotServer, StepFailure, UpstreamServer, check, http_request, q, read_zst, sha256_bytes, short,
+)
 
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 ORG = "e2e"
 MIRROR_TIMEOUT = 60
-POLL_INTERVAL = 0.2
 RATTLER_TIMEOUT = 120
 SUBDIRS = ["linux-64", "noarch"]
-TERMINAL_BAD = {"failed", "stopped", "interrupted"}
 
 HELLO_OLD = "depot-hello-1.0-0.tar.bz2"
 HELLO = "depot-hello-1.1-0.conda"
 TOOL = "depot-tool-2.0-h0_0.conda"
 SUBDIR_OF = {HELLO_OLD: "noarch", HELLO: "noarch", TOOL: "linux-64"}
-
-
-class StepFailure(AssertionError):
-    pass
-
-
-def check(condition: Any, message: str) -> None:
-    if not condition:
-        raise StepFailure(message)
-
-
-def short(value: Any, limit: int = 600) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")
 
 
 # --------------------------------------------------------------------------
@@ -180,21 +156,7 @@ class CondaTest:
         return str(answer["id"])
 
     def wait_mirror(self, mirror_id: str) -> dict:
-        deadline = time.monotonic() + MIRROR_TIMEOUT
-        last: Any = None
-        while time.monotonic() < deadline:
-            status, body = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}")
-            last = (status, body)
-            if status == 200 and isinstance(body, dict):
-                state = body.get("status")
-                if state == "completed":
-                    return body
-                if state in TERMINAL_BAD:
-                    raise StepFailure(f"mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
-            elif status != 200:
-                raise StepFailure(f"GET /api/v1/mirrors/{mirror_id} answered {status}: {short(body)}")
-            time.sleep(POLL_INTERVAL)
-        raise StepFailure(f"mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; last answer {short(last, 2000)}")
+        return fixtures.wait_mirror(self.depot, mirror_id, MIRROR_TIMEOUT)
 
     def get_json(self, url: str, headers: dict[str, str] | None = None) -> tuple[dict, dict[str, str]]:
         status, hdrs, body = http_request(url, headers=headers)
@@ -391,10 +353,7 @@ class CondaTest:
         self.fetch_package(self.repo(f"chained/linux-64/{TOOL}"), TOOL)
 
     def step_shutdown(self) -> None:
-        assert self.depot is not None
-        code = self.depot.stop()
-        check(self.depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
-        check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+        fixtures.check_sigterm_exit(self.depot)
 
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
         return [
@@ -441,47 +400,9 @@ class CondaTest:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=str(fixtures.ROOT / ".build" / "debug" / "depot"))
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args()
-
-    if not Path(args.binary).is_file():
-        print(f"no depot binary at {args.binary}")
-        print("conda: 0 passed, 1 failed")
-        return 1
-
-    tmp = Path(tempfile.mkdtemp(prefix="depot-conda-e2e-"))
-    test = CondaTest(args.binary, tmp)
-    passed = failed = 0
-    try:
-        for name, step in test.steps():
-            try:
-                step()
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print(f"FAIL {name}")
-                if isinstance(e, StepFailure):
-                    print(f"     {e}")
-                else:
-                    traceback.print_exc(file=sys.stdout)
-                test.report_failure()
-                break
-            passed += 1
-            print(f"ok   {name}", flush=True)
-    finally:
-        test.cleanup()
-        if args.keep or os.environ.get("DEPOT_E2E_KEEP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"conda: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return fixtures.run_main("conda", __doc__, "depot-conda-e2e-", lambda args, tmp: CondaTest(args.binary, tmp))
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
     # py-rattler's native threads can crash the interpreter during finalization; skip it.
-    os._exit(code)
+    fixtures.exit_now(main())

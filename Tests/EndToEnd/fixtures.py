@@ -23,6 +23,11 @@
 - `DepotServer(binary, data_dir, admin_password)` runs `depot serve` on a free
   loopback port, mints an API token with the `depot token create` CLI and
   talks to the JSON API; `kill()` ends it with SIGKILL (a crash).
+- Test scaffolding shared by the step-based scripts: `StepFailure`, `check`,
+  `short`, `q`, `reasoned_items`, `wait_mirror` (poll a mirror until it
+  completes), `log_mark` / `logged_paths` (requests in Depot's log),
+  `check_sigterm_exit`, and `run_main` (the step runner behind each
+  script's `main()`); `exit_now(code)` flushes and leaves with `os._exit`.
 
 Needs the venv made by scripts/e2e-setup.sh (py-rattler,
 conda-package-handling, zstandard; setuptools>=70 and wheel for the Python
@@ -35,24 +40,28 @@ GIL during finalization: "PyGILState_Release: thread state ... must be current"
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import errno
 import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -1043,3 +1052,198 @@ class WebSession:
 
     def get(self, path: str, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
         return self.request(path, timeout=timeout)
+
+
+# --------------------------------------------------------------------------
+# Test scaffolding: step failures, small helpers, mirror polling, the runner
+# --------------------------------------------------------------------------
+
+MIRROR_POLL_INTERVAL = 0.2
+TERMINAL_BAD = {"failed", "stopped", "interrupted"}  # mirror/run states that end a wait for "completed"
+
+
+class StepFailure(AssertionError):
+    """A step's expectation failed; the runner prints only its message (no traceback)."""
+
+
+def check(condition: Any, message: str) -> None:
+    if not condition:
+        raise StepFailure(message)
+
+
+def short(value: Any, limit: int = 600) -> str:
+    """value (bytes, text or JSON) as text, cut to `limit` characters."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def q(segment: str) -> str:
+    """One URL path segment, percent-encoded."""
+    return urllib.parse.quote(segment, safe="")
+
+
+def reasoned_items(value: Any) -> list[dict]:
+    """Every object with a string "reason" anywhere in a JSON value."""
+    found: list[dict] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, dict):
+            if isinstance(v.get("reason"), str):
+                found.append(v)
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return found
+
+
+def wait_mirror(depot: DepotServer | None, mirror_id: str, timeout: float,
+                poll_interval: float = MIRROR_POLL_INTERVAL) -> dict:
+    """Polls GET /api/v1/mirrors/<id> until its status is "completed"; returns that answer.
+
+    StepFailure when it ends failed/stopped/interrupted, when the GET answers
+    anything but 200, or when `timeout` seconds pass.
+    """
+    assert depot is not None
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        status, body = depot.api("GET", f"/api/v1/mirrors/{q(mirror_id)}")
+        last = (status, body)
+        if status == 200 and isinstance(body, dict):
+            state = body.get("status")
+            if state == "completed":
+                return body
+            if state in TERMINAL_BAD:
+                raise StepFailure(f"mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
+        elif status != 200:
+            raise StepFailure(f"GET /api/v1/mirrors/{mirror_id} answered {status}: {short(body)}")
+        time.sleep(poll_interval)
+    raise StepFailure(f"mirror {mirror_id} not completed within {timeout} s; last answer {short(last, 2000)}")
+
+
+def log_mark(depot: DepotServer | None) -> int:
+    """The current length of Depot's log, for `logged_paths`."""
+    assert depot is not None
+    return len(depot.log())
+
+
+def logged_paths(depot: DepotServer | None, mark: int, prefix: str,
+                 wait_for: Callable[[list[tuple[str, str]]], bool] | None = None,
+                 timeout: float = 3.0) -> list[tuple[str, str]]:
+    """(path, status) of each request line Depot logged since mark whose path starts with prefix.
+
+    With `wait_for`, re-reads the log (up to `timeout` s) until it accepts the list.
+    """
+    assert depot is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for line in depot.log()[mark:].splitlines():
+            m = re.search(r"\bpath=(\S+)", line)
+            if m and m.group(1).startswith(prefix):
+                s = re.search(r"\bstatus=(\d+)", line)
+                found.append((m.group(1), s.group(1) if s else "?"))
+        if wait_for is None or wait_for(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def check_sigterm_exit(depot: DepotServer | None) -> None:
+    """Stops Depot with SIGTERM; it must exit 0 within the shutdown timeout."""
+    assert depot is not None
+    code = depot.stop()
+    check(depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
+    check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+
+
+def run_main(
+    label: str,
+    doc: str | None,
+    tmp_prefix: str,
+    make_test: Callable[[argparse.Namespace, Path], Any],
+    *,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    needs_binary: Callable[[argparse.Namespace], bool] = lambda args: True,
+    timing: str | None = None,
+    keep_on_failure: bool = False,
+    print_total: bool = False,
+) -> int:
+    """The `main()` of a step-based end-to-end script; returns its exit code.
+
+    Parses --binary and --keep (plus `add_arguments`), checks that the binary
+    exists (when `needs_binary(args)`), makes a temporary directory and the
+    test with `make_test(args, tmp)` (an object with `steps()` -> [(name,
+    step)], `report_failure()` and `cleanup()`), runs the steps in order
+    printing `ok   <name>` (with `timing` "total": the seconds since the start,
+    "step": the step's own seconds) and a step's non-empty return value on the
+    next line, stops at the first failure (`FAIL <name>`, the message of a
+    StepFailure or else the traceback, then `report_failure()`), cleans up,
+    removes the temporary directory (unless --keep, DEPOT_E2E_KEEP or, with
+    `keep_on_failure`, a failure) and prints `<label>: N passed, M failed`.
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", default=str(ROOT / ".build" / "debug" / "depot"))
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args()
+
+    if needs_binary(args) and not Path(args.binary).is_file():
+        print(f"no depot binary at {args.binary}")
+        print(f"{label}: 0 passed, 1 failed")
+        return 1
+
+    tmp = Path(tempfile.mkdtemp(prefix=tmp_prefix))
+    test = make_test(args, tmp)
+    passed = failed = 0
+    started = time.monotonic()
+    try:
+        for name, step in test.steps():
+            t = time.monotonic()
+            try:
+                detail = step()
+            except Exception as e:  # noqa: BLE001
+                failed += 1
+                print(f"FAIL {name}")
+                if isinstance(e, StepFailure):
+                    print(f"     {e}")
+                else:
+                    traceback.print_exc(file=sys.stdout)
+                test.report_failure()
+                break
+            passed += 1
+            if timing == "total":
+                print(f"ok   {name}  ({time.monotonic() - started:.1f} s)", flush=True)
+            elif timing == "step":
+                print(f"ok   {name} ({time.monotonic() - t:.1f} s)", flush=True)
+            else:
+                print(f"ok   {name}", flush=True)
+            if detail:
+                print(f"     {detail}", flush=True)
+    finally:
+        test.cleanup()
+        if args.keep or os.environ.get("DEPOT_E2E_KEEP") or (keep_on_failure and failed):
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if print_total:
+        print(f"     total {time.monotonic() - started:.1f} s")
+    print(f"{label}: {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def exit_now(code: int) -> None:
+    """Flushes stdout/stderr and leaves with `os._exit`, skipping interpreter finalization.
+
+    For scripts whose native threads (py-rattler's tokio runtime, a browser
+    driver) can crash the interpreter while it finalizes.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

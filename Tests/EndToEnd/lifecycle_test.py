@@ -32,16 +32,11 @@ failure.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 import traceback
-import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
@@ -49,7 +44,9 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
-from fixtures import DepotServer, UpstreamServer, WebSession, http_request, sha256_bytes, sha256_file  # noqa: E402
+from fixtures import (  # noqa: E402
+    DepotServer, StepFailure, UpstreamServer, WebSession, check, http_request, q, sha256_bytes, sha256_file, short,
+)
 
 ADMIN_USER = "admin"
 ADMIN_PASSWORD = "e2e-admin-pass-123"
@@ -67,24 +64,6 @@ STOP = (60, 0.3)
 CONCURRENT = (64, 0.5)
 BROWSER_WATCH = (24, 0.6)
 BROWSER_STOP = (48, 1.0)
-
-
-class StepFailure(AssertionError):
-    pass
-
-
-def check(condition: Any, message: str) -> None:
-    if not condition:
-        raise StepFailure(message)
-
-
-def short(value: Any, limit: int = 600) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")
 
 
 def filenames(repodata: dict) -> set[str]:
@@ -493,10 +472,7 @@ class LifecycleTest:
         return "; ".join(notes)
 
     def step_shutdown(self) -> str:
-        assert self.depot is not None
-        code = self.depot.stop()
-        check(self.depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
-        check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+        fixtures.check_sigterm_exit(self.depot)
         return ""
 
     def steps(self) -> list[tuple[str, Callable[[], Any]]]:
@@ -553,51 +529,10 @@ class LifecycleTest:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=str(fixtures.ROOT / ".build" / "debug" / "depot"))
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args()
-
-    if not Path(args.binary).is_file():
-        print(f"no depot binary at {args.binary}")
-        print("lifecycle: 0 passed, 1 failed")
-        return 1
-
-    tmp = Path(tempfile.mkdtemp(prefix="depot-lifecycle-e2e-"))
-    test = LifecycleTest(args.binary, tmp)
-    passed = failed = 0
-    started = time.monotonic()
-    try:
-        for name, step in test.steps():
-            t = time.monotonic()
-            try:
-                detail = step()
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print(f"FAIL {name}")
-                if isinstance(e, StepFailure):
-                    print(f"     {e}")
-                else:
-                    traceback.print_exc(file=sys.stdout)
-                test.report_failure()
-                break
-            passed += 1
-            print(f"ok   {name} ({time.monotonic() - t:.1f} s)", flush=True)
-            if detail:
-                print(f"     {detail}", flush=True)
-    finally:
-        test.cleanup()
-        if args.keep or os.environ.get("DEPOT_E2E_KEEP") or failed:
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"     total {time.monotonic() - started:.1f} s")
-    print(f"lifecycle: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return fixtures.run_main("lifecycle", __doc__, "depot-lifecycle-e2e-",
+                             lambda args, tmp: LifecycleTest(args.binary, tmp),
+                             timing="step", keep_on_failure=True, print_total=True)
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)  # like conda_test.py: never run interpreter finalization with native threads around
+    fixtures.exit_now(main())  # like conda_test.py: never run interpreter finalization with native threads around

@@ -52,13 +52,10 @@ import argparse
 import base64
 import html.parser
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 import traceback
 import urllib.parse
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -70,37 +67,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
 from fixtures import (  # noqa: E402
-    SIMPLE_JSON_TYPE, DepotServer, SimpleIndexServer, http_request, normalize_project_name, sha256_bytes,
+    SIMPLE_JSON_TYPE, DepotServer, SimpleIndexServer, StepFailure, check, http_request, normalize_project_name, q,
+    reasoned_items, sha256_bytes, short,
 )
 
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 ORG = "pye2e"
 MIRROR_TIMEOUT = 45
-POLL_INTERVAL = 0.2
 CLIENT_TIMEOUT = 120
-TERMINAL_BAD = {"failed", "stopped", "interrupted"}
 PROJECTS = {"depot-alpha", "depot-beta"}  # what the channels should publish
 HTML_TYPES = ("text/html", "application/vnd.pypi.simple.v1+html")
-
-
-class StepFailure(AssertionError):
-    pass
-
-
-def check(condition: Any, message: str) -> None:
-    if not condition:
-        raise StepFailure(message)
-
-
-def short(value: Any, limit: int = 600) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")
 
 
 # --------------------------------------------------------------------------
@@ -203,24 +179,6 @@ def anchors(body: bytes) -> list[dict[str, Any]]:
     return parser.anchors
 
 
-def reasoned_items(value: Any) -> list[dict]:
-    """Every object with a string "reason" anywhere in a JSON value."""
-    found: list[dict] = []
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            if isinstance(v.get("reason"), str):
-                found.append(v)
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(value)
-    return found
-
-
 def item_mentions(item: dict, predicate: Callable[[str], bool]) -> bool:
     return any(isinstance(v, str) and predicate(v) for k, v in item.items() if k != "reason")
 
@@ -291,21 +249,7 @@ class PythonTest:
         return str(answer["id"])
 
     def wait_mirror(self, mirror_id: str) -> dict:
-        deadline = time.monotonic() + MIRROR_TIMEOUT
-        last: Any = None
-        while time.monotonic() < deadline:
-            status, body = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}")
-            last = (status, body)
-            if status == 200 and isinstance(body, dict):
-                state = body.get("status")
-                if state == "completed":
-                    return body
-                if state in TERMINAL_BAD:
-                    raise StepFailure(f"mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
-            elif status != 200:
-                raise StepFailure(f"GET /api/v1/mirrors/{mirror_id} answered {status}: {short(body)}")
-            time.sleep(POLL_INTERVAL)
-        raise StepFailure(f"mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; last answer {short(last, 2000)}")
+        return fixtures.wait_mirror(self.depot, mirror_id, MIRROR_TIMEOUT)
 
     def run_details(self, mirror_id: str) -> dict:
         status, runs = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}/runs")
@@ -350,24 +294,11 @@ class PythonTest:
         return anchors(body), headers
 
     def log_mark(self) -> int:
-        assert self.depot is not None
-        return len(self.depot.log())
+        return fixtures.log_mark(self.depot)
 
     def logged_paths(self, mark: int, prefix: str, wait_for: Callable[[list[tuple[str, str]]], bool] | None = None,
                      timeout: float = 3.0) -> list[tuple[str, str]]:
-        """(path, status) of each request line Depot logged since mark whose path starts with prefix."""
-        assert self.depot is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            found = []
-            for line in self.depot.log()[mark:].splitlines():
-                m = re.search(r"\bpath=(\S+)", line)
-                if m and m.group(1).startswith(prefix):
-                    s = re.search(r"\bstatus=(\d+)", line)
-                    found.append((m.group(1), s.group(1) if s else "?"))
-            if wait_for is None or wait_for(found) or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        return fixtures.logged_paths(self.depot, mark, prefix, wait_for, timeout)
 
     def check_project_list(self, channel: str, base: str | None = None) -> None:
         url = base or self.simple(channel)
@@ -605,10 +536,7 @@ class PythonTest:
         expect_installed(proc, python, "pip install depot-beta from py-private (token in the path)")
 
     def step_shutdown(self) -> None:
-        assert self.depot is not None
-        code = self.depot.stop()
-        check(self.depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
-        check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+        fixtures.check_sigterm_exit(self.depot)
 
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
         return [
@@ -660,6 +588,22 @@ class PythonTest:
 # --------------------------------------------------------------------------
 # --check-fixtures: the fixture index is valid for pip (HTML) and uv (JSON)
 # --------------------------------------------------------------------------
+
+
+class FixtureCheck:
+    """--check-fixtures as a test for fixtures.run_main: its steps, no failure report, the server stopped."""
+
+    def __init__(self, tmp: Path):
+        self._steps, self._stop = check_fixtures(tmp)
+
+    def steps(self) -> list[tuple[str, Callable[[], None]]]:
+        return self._steps
+
+    def report_failure(self) -> None:
+        pass
+
+    def cleanup(self) -> None:
+        self._stop()
 
 
 def check_fixtures(tmp: Path) -> tuple[list[tuple[str, Callable[[], None]]], Callable[[], None]]:
@@ -725,54 +669,14 @@ def check_fixtures(tmp: Path) -> tuple[list[tuple[str, Callable[[], None]]], Cal
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=str(fixtures.ROOT / ".build" / "debug" / "depot"))
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    parser.add_argument("--check-fixtures", action="store_true",
-                        help="only build the fixture index and install from it directly (no Depot)")
-    args = parser.parse_args()
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--check-fixtures", action="store_true",
+                            help="only build the fixture index and install from it directly (no Depot)")
 
-    if not args.check_fixtures and not Path(args.binary).is_file():
-        print(f"no depot binary at {args.binary}")
-        print("python: 0 passed, 1 failed")
-        return 1
-
-    tmp = Path(tempfile.mkdtemp(prefix="depot-python-e2e-"))
-    test = None if args.check_fixtures else PythonTest(args.binary, tmp)
-    fixture_server_stop = None
-    if test is None:
-        steps, fixture_server_stop = check_fixtures(tmp)
-    else:
-        steps = test.steps()
-    passed = failed = 0
-    started = time.monotonic()
-    try:
-        for name, step in steps:
-            try:
-                step()
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print(f"FAIL {name}")
-                if isinstance(e, StepFailure):
-                    print(f"     {e}")
-                else:
-                    traceback.print_exc(file=sys.stdout)
-                if test is not None:
-                    test.report_failure()
-                break
-            passed += 1
-            print(f"ok   {name}  ({time.monotonic() - started:.1f} s)", flush=True)
-    finally:
-        if test is not None:
-            test.cleanup()
-        elif fixture_server_stop is not None:
-            fixture_server_stop()
-        if args.keep or os.environ.get("DEPOT_E2E_KEEP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"python: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return fixtures.run_main(
+        "python", __doc__, "depot-python-e2e-",
+        lambda args, tmp: FixtureCheck(tmp) if args.check_fixtures else PythonTest(args.binary, tmp),
+        add_arguments=add_arguments, needs_binary=lambda args: not args.check_fixtures, timing="total")
 
 
 if __name__ == "__main__":

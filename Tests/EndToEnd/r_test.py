@@ -46,19 +46,14 @@ prints the Depot log and the upstream request counts). The last line is
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
-import json
-import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
-import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
@@ -66,14 +61,16 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fixtures  # noqa: E402
-from fixtures import DepotServer, UpstreamServer, http_request, parse_dcf, sha256_bytes  # noqa: E402
+from fixtures import (  # noqa: E402
+    TERMINAL_BAD, DepotServer, StepFailure, UpstreamServer, check, http_request, parse_dcf, q, reasoned_items,
+    sha256_bytes, short,
+)
 
 ADMIN_PASSWORD = "e2e-admin-pass-123"
 ORG = "re2e"
 MIRROR_TIMEOUT = 45
 POLL_INTERVAL = 0.2
 CLIENT_TIMEOUT = 120
-TERMINAL_BAD = {"failed", "stopped", "interrupted"}
 PUBLISHED = {"depotalpha", "depotbeta"}  # what the channels should publish
 LICENSE_EXCLUDE = ["AGPL-3"]
 
@@ -106,44 +103,6 @@ withCallingHandlers(
     warning = function(w) { cat("WARNING", conditionMessage(w), "\n"); invokeRestart("muffleWarning") })
 cat("AGPL_INSTALLED", dir.exists(file.path(lib, "depotagpl")), "\n")
 """
-
-
-class StepFailure(AssertionError):
-    pass
-
-
-def check(condition: Any, message: str) -> None:
-    if not condition:
-        raise StepFailure(message)
-
-
-def short(value: Any, limit: int = 600) -> str:
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")
-
-
-def reasoned_items(value: Any) -> list[dict]:
-    """Every object with a string "reason" anywhere in a JSON value."""
-    found: list[dict] = []
-
-    def walk(v: Any) -> None:
-        if isinstance(v, dict):
-            if isinstance(v.get("reason"), str):
-                found.append(v)
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-
-    walk(value)
-    return found
 
 
 def mentions(item: dict, name: str) -> bool:
@@ -204,21 +163,7 @@ class RTest:
         return str(answer["id"])
 
     def wait_mirror(self, mirror_id: str) -> dict:
-        deadline = time.monotonic() + MIRROR_TIMEOUT
-        last: Any = None
-        while time.monotonic() < deadline:
-            status, body = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}")
-            last = (status, body)
-            if status == 200 and isinstance(body, dict):
-                state = body.get("status")
-                if state == "completed":
-                    return body
-                if state in TERMINAL_BAD:
-                    raise StepFailure(f"mirror {mirror_id} ended {state!r}: {short(body, 2000)}")
-            elif status != 200:
-                raise StepFailure(f"GET /api/v1/mirrors/{mirror_id} answered {status}: {short(body)}")
-            time.sleep(POLL_INTERVAL)
-        raise StepFailure(f"mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; last answer {short(last, 2000)}")
+        return fixtures.wait_mirror(self.depot, mirror_id, MIRROR_TIMEOUT, POLL_INTERVAL)
 
     def wait_run(self, mirror_id: str, run_id: str) -> dict:
         path = f"/api/v1/mirrors/{q(mirror_id)}/runs/{q(run_id)}"
@@ -312,24 +257,11 @@ class RTest:
               f"{what}: beta() answered {tagged(proc.stdout, 'RESULT')}\n{proc.stdout[-2000:]}")
 
     def log_mark(self) -> int:
-        assert self.depot is not None
-        return len(self.depot.log())
+        return fixtures.log_mark(self.depot)
 
     def logged_paths(self, mark: int, prefix: str, wait_for: Callable[[list[tuple[str, str]]], bool] | None = None,
                      timeout: float = 3.0) -> list[tuple[str, str]]:
-        """(path, status) of each request line Depot logged since mark whose path starts with prefix."""
-        assert self.depot is not None
-        deadline = time.monotonic() + timeout
-        while True:
-            found = []
-            for line in self.depot.log()[mark:].splitlines():
-                m = re.search(r"\bpath=(\S+)", line)
-                if m and m.group(1).startswith(prefix):
-                    s = re.search(r"\bstatus=(\d+)", line)
-                    found.append((m.group(1), s.group(1) if s else "?"))
-            if wait_for is None or wait_for(found) or time.monotonic() > deadline:
-                return found
-            time.sleep(0.1)
+        return fixtures.logged_paths(self.depot, mark, prefix, wait_for, timeout)
 
     # -- steps ------------------------------------------------------------
 
@@ -479,10 +411,7 @@ class RTest:
         check(not gets, f"serving the archived 1.0 tarball of the active mirror reached the upstream: {gets}")
 
     def step_shutdown(self) -> None:
-        assert self.depot is not None
-        code = self.depot.stop()
-        check(self.depot.stopped_in_time, "depot did not exit within 10 s of SIGTERM (killed)")
-        check(code == 0, f"depot exited with code {code} after SIGTERM, expected 0")
+        fixtures.check_sigterm_exit(self.depot)
 
     def steps(self) -> list[tuple[str, Callable[[], None]]]:
         return [
@@ -530,43 +459,7 @@ class RTest:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--binary", default=str(fixtures.ROOT / ".build" / "debug" / "depot"))
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
-    args = parser.parse_args()
-
-    if not Path(args.binary).is_file():
-        print(f"no depot binary at {args.binary}")
-        print("r: 0 passed, 1 failed")
-        return 1
-
-    tmp = Path(tempfile.mkdtemp(prefix="depot-r-e2e-"))
-    test = RTest(args.binary, tmp)
-    passed = failed = 0
-    started = time.monotonic()
-    try:
-        for name, step in test.steps():
-            try:
-                step()
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print(f"FAIL {name}")
-                if isinstance(e, StepFailure):
-                    print(f"     {e}")
-                else:
-                    traceback.print_exc(file=sys.stdout)
-                test.report_failure()
-                break
-            passed += 1
-            print(f"ok   {name}  ({time.monotonic() - started:.1f} s)", flush=True)
-    finally:
-        test.cleanup()
-        if args.keep or os.environ.get("DEPOT_E2E_KEEP"):
-            print(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    print(f"r: {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return fixtures.run_main("r", __doc__, "depot-r-e2e-", lambda args, tmp: RTest(args.binary, tmp), timing="total")
 
 
 if __name__ == "__main__":
