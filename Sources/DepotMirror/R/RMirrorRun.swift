@@ -42,12 +42,12 @@ struct RMirrorRun: RunSteps {
                 filter(get("Package") ?? "(no name)", .invalidRecord, "an entry lacks Package or Version")
                 continue
             }
-            guard RName.isValidPackage(name), RName.isValidVersion(version) else {
+            guard RPackageRecord.isValidName(name), RPackageVersion(version) != nil else {
                 filter(name, .invalidRecord, "“\(name) \(version)” is not a valid package name and version")
                 continue
             }
             if let previous = chosen[name] {
-                let newer = RName.versionLess(previous.version, version)
+                let newer = RPackageVersion(previous.version)! < RPackageVersion(version)!
                 filter(name, .duplicate, "the index lists \(name) twice (\(previous.version), \(version)); kept \(newer ? version : previous.version)")
                 if !newer { continue }
             }
@@ -142,29 +142,8 @@ struct RMirrorRun: RunSteps {
     }
 }
 
-/// R package names and versions, as `tools` checks them.
+/// Paths a PACKAGES entry may name below src/contrib.
 enum RName {
-    static func isValidPackage(_ name: String) -> Bool {
-        guard name.count >= 2, name.count <= 200, let first = name.unicodeScalars.first, first.properties.isAlphabetic, first.isASCII else { return false }
-        return name.unicodeScalars.allSatisfy { ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) || $0 == "." }
-            && !name.hasSuffix(".")
-    }
-
-    static func isValidVersion(_ version: String) -> Bool {
-        let parts = version.split(whereSeparator: { $0 == "." || $0 == "-" })
-        return parts.count >= 2 && parts.count <= 10 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) && $0.count <= 9 }
-    }
-
-    static func versionLess(_ a: String, _ b: String) -> Bool {
-        let x = a.split(whereSeparator: { $0 == "." || $0 == "-" }).map { Int($0) ?? 0 }
-        let y = b.split(whereSeparator: { $0 == "." || $0 == "-" }).map { Int($0) ?? 0 }
-        for i in 0..<max(x.count, y.count) {
-            let p = i < x.count ? x[i] : -1, q = i < y.count ? y[i] : -1
-            if p != q { return p < q }
-        }
-        return false
-    }
-
     static func isSafeRelativePath(_ path: String) -> Bool {
         !path.isEmpty && !path.hasPrefix("/") && !path.contains("\\") && path.split(separator: "/").allSatisfy { $0 != ".." && $0 != "." && !$0.isEmpty }
     }
