@@ -110,7 +110,7 @@ def check_tool(prefix: Path) -> None:
 # --------------------------------------------------------------------------
 
 
-class CondaTest:
+class CondaTest(fixtures.DepotSteps):
     def __init__(self, binary: str, tmp: Path):
         self.binary = binary
         self.tmp = tmp
@@ -128,15 +128,6 @@ class CondaTest:
     def repo(self, path: str) -> str:
         assert self.depot is not None
         return f"{self.depot.base}/api/repo/{path}"
-
-    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        assert self.depot is not None
-        return self.depot.api(method, path, body)
-
-    def expect_created(self, method: str, path: str, body: Any) -> Any:
-        status, answer = self.api(method, path, body)
-        check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
-        return answer
 
     def create_channel(self, name: str, privacy: str) -> None:
         self.expect_created("POST", "/api/v1/channels", {"org": ORG, "name": name, "privacy": privacy})
@@ -387,16 +378,7 @@ class CondaTest:
         print("----")
 
     def cleanup(self) -> None:
-        if self.depot is not None:
-            try:
-                self.depot.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
-        if self.upstream is not None:
-            try:
-                self.upstream.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
+        self.stop_servers()
 
 
 def main() -> int:

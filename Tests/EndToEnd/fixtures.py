@@ -1154,6 +1154,31 @@ def logged_paths(depot: DepotServer | None, mark: int, prefix: str,
         time.sleep(0.1)
 
 
+class DepotSteps:
+    """What the end-to-end tests share: JSON API calls to the Depot under test, and stopping it and its upstream."""
+
+    depot: DepotServer | None = None
+    upstream: Any = None
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        assert self.depot is not None
+        return self.depot.api(method, path, body)
+
+    def expect_created(self, method: str, path: str, body: Any) -> Any:
+        status, answer = self.api(method, path, body)
+        check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
+        return answer
+
+    def stop_servers(self) -> None:
+        for server in (self.depot, self.upstream):
+            if server is None:
+                continue
+            try:
+                server.stop()
+            except Exception:  # noqa: BLE001
+                traceback.print_exc()
+
+
 def check_sigterm_exit(depot: DepotServer | None) -> None:
     """Stops Depot with SIGTERM; it must exit 0 within the shutdown timeout."""
     assert depot is not None

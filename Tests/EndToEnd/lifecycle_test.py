@@ -91,7 +91,7 @@ class Upstream:
         return {p.rsplit("/", 1)[-1] for p, n in self.server.completed().items() if n > 0 and p.endswith(fixtures.PACKAGE_SUFFIXES)}
 
 
-class LifecycleTest:
+class LifecycleTest(fixtures.DepotSteps):
     def __init__(self, binary: str, tmp: Path):
         self.binary = binary
         self.tmp = tmp
@@ -107,10 +107,6 @@ class LifecycleTest:
         up = Upstream(self.tmp / "upstream", label, *spec)
         self.upstreams.append(up)
         return up
-
-    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        assert self.depot is not None
-        return self.depot.api(method, path, body)
 
     def expect(self, expected: int, method: str, path: str, body: Any = None) -> Any:
         status, answer = self.api(method, path, body)

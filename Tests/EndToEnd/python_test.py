@@ -188,7 +188,7 @@ def item_mentions(item: dict, predicate: Callable[[str], bool]) -> bool:
 # --------------------------------------------------------------------------
 
 
-class PythonTest:
+class PythonTest(fixtures.DepotSteps):
     def __init__(self, binary: str, tmp: Path):
         self.binary = binary
         self.tmp = tmp
@@ -218,15 +218,6 @@ class PythonTest:
     def simple(self, channel: str) -> str:
         assert self.depot is not None
         return f"{self.depot.base}/api/repo/{channel}/simple/"
-
-    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        assert self.depot is not None
-        return self.depot.api(method, path, body)
-
-    def expect_created(self, method: str, path: str, body: Any) -> Any:
-        status, answer = self.api(method, path, body)
-        check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
-        return answer
 
     def create_channel(self, name: str, privacy: str) -> None:
         self.expect_created("POST", "/api/v1/channels", {"org": ORG, "name": name, "privacy": privacy})
@@ -572,16 +563,7 @@ class PythonTest:
         print("----")
 
     def cleanup(self) -> None:
-        if self.depot is not None:
-            try:
-                self.depot.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
-        if self.upstream is not None:
-            try:
-                self.upstream.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
+        self.stop_servers()
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -117,7 +117,7 @@ def tagged(stdout: str, tag: str) -> list[str] | None:
     return lines[-1].split()[1:] if lines else None
 
 
-class RTest:
+class RTest(fixtures.DepotSteps):
     def __init__(self, binary: str, tmp: Path):
         self.binary = binary
         self.tmp = tmp
@@ -135,15 +135,6 @@ class RTest:
     def repo(self, channel: str) -> str:
         assert self.depot is not None
         return f"{self.depot.base}/api/repo/{channel}/cran"
-
-    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        assert self.depot is not None
-        return self.depot.api(method, path, body)
-
-    def expect_created(self, method: str, path: str, body: Any) -> Any:
-        status, answer = self.api(method, path, body)
-        check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
-        return answer
 
     def create_mirror(self, channel: str, mode: str) -> str:
         assert self.upstream is not None
@@ -446,16 +437,7 @@ class RTest:
         print("----")
 
     def cleanup(self) -> None:
-        if self.depot is not None:
-            try:
-                self.depot.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
-        if self.upstream is not None:
-            try:
-                self.upstream.stop()
-            except Exception:  # noqa: BLE001
-                traceback.print_exc()
+        self.stop_servers()
 
 
 def main() -> int:
