@@ -28,6 +28,17 @@ Depot with `Rscript`:
      CRAN); a new run of the active mirror publishes 1.1, and
      src/contrib/Archive/depotalpha/depotalpha_1.0.tar.gz answers 200 with the
      1.0 bytes (kept by the active mirror: no upstream GET for it).
+  g. Windows binaries: the setup also zips each built package (a folder
+     <pkg>/ with its DESCRIPTION, as a Windows binary is), indexes them with
+     `tools::write_PACKAGES(type = "win.binary")` plus the MD5sum CRAN's
+     binary indexes carry, and serves them under
+     bin/windows/contrib/<this R's major.minor>/. Both mirrors publish
+     bin/windows/contrib/<x.y>/PACKAGES with depotalpha and depotbeta (not
+     depotagpl) and the zips' MD5sums; the passive run downloads no zip. In
+     R, available.packages(type = "win.binary") lists depotalpha and
+     depotbeta, and download.packages("depotalpha", type = "win.binary")
+     gives the upstream zip (same MD5): through r-passive with exactly one
+     upstream GET of that zip, through r-active with none.
   f. SIGTERM exits 0.
 
 The passive mirror runs before the active one on purpose (as in
@@ -52,10 +63,12 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
+import zipfile
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -73,6 +86,7 @@ POLL_INTERVAL = 0.2
 CLIENT_TIMEOUT = 120
 PUBLISHED = {"depotalpha", "depotbeta"}  # what the channels should publish
 LICENSE_EXCLUDE = ["AGPL-3"]
+DEPOT_R_VERSIONS = ["4.0", "4.1", "4.2", "4.3", "4.4", "4.5", "4.6"]  # RContribDirectory.rVersions
 
 # install.packages into a library, then load depotbeta from it and call beta().
 R_INSTALL = r"""
@@ -86,6 +100,34 @@ stopifnot(beta() == "alpha beta")
 cat("RESULT", beta(), "\n")
 ip <- installed.packages(lib.loc = lib)
 cat("INSTALLED", paste(ip[, "Package"], ip[, "Version"], sep = "=", collapse = " "), "\n")
+"""
+
+# Turns a folder of <pkg>_<version>.zip into a Windows binary repository directory: write_PACKAGES, then the
+# MD5sum of each file, which CRAN's binary indexes carry and write_PACKAGES adds only for source packages.
+R_WIN_INDEX = r"""
+args <- commandArgs(trailingOnly = TRUE)
+dir <- args[1]
+tools::write_PACKAGES(dir, type = "win.binary")
+db <- read.dcf(file.path(dir, "PACKAGES"))
+files <- file.path(dir, paste0(db[, "Package"], "_", db[, "Version"], ".zip"))
+db <- cbind(db, MD5sum = unname(tools::md5sum(files)))
+write.dcf(db, file.path(dir, "PACKAGES"))
+con <- gzfile(file.path(dir, "PACKAGES.gz"), "wt"); write.dcf(db, con); close(con)
+saveRDS(db, file.path(dir, "PACKAGES.rds"), compress = "xz")
+cat("INDEXED", nrow(db), "\n")
+"""
+
+# available.packages and download.packages of Windows binaries, on any platform.
+R_WIN_BINARY = r"""
+args <- commandArgs(trailingOnly = TRUE)
+repo <- args[1]; dest <- args[2]
+options(warn = 1, useFancyQuotes = FALSE)
+cat("CONTRIB", contrib.url(repo, type = "win.binary"), "\n")
+ap <- available.packages(repos = repo, type = "win.binary")
+cat("AVAILABLE", paste(ap[, "Package"], ap[, "Version"], sep = "=", collapse = " "), "\n")
+got <- download.packages("depotalpha", destdir = dest, repos = repo, type = "win.binary")
+stopifnot(nrow(got) == 1)
+cat("DOWNLOADED", basename(got[1, 2]), unname(tools::md5sum(got[1, 2])), "\n")
 """
 
 # available.packages, PACKAGES.rds read directly, and install.packages of an excluded package.
@@ -129,6 +171,8 @@ class RTest(fixtures.DepotSteps):
         self.mirrors: dict[str, str] = {}
         self.passive_baseline: dict[str, int] = {}
         self.old_alpha: bytes = b""
+        self.r_version = ""  # this R's major.minor: the Windows binary directory served upstream
+        self.zips: dict[str, dict[str, Any]] = {}
 
     # -- helpers ----------------------------------------------------------
 
@@ -217,11 +261,81 @@ class RTest(fixtures.DepotSteps):
                   f"the tarball's is {item['md5']}")
         return listed
 
-    def upstream_tarball_gets(self, since: dict[str, int]) -> dict[str, int]:
+    def upstream_tarball_gets(self, since: dict[str, int], suffix: str = ".tar.gz") -> dict[str, int]:
         assert self.upstream is not None
         now = self.upstream.snapshot()
-        diff = {p: n - since.get(p, 0) for p, n in now.items() if p.endswith(".tar.gz")}
+        diff = {p: n - since.get(p, 0) for p, n in now.items() if p.endswith(suffix)}
         return {p: n for p, n in diff.items() if n}
+
+    @property
+    def win_dir(self) -> str:
+        return f"bin/windows/contrib/{self.r_version}"
+
+    def build_windows_binaries(self) -> None:
+        """Zips each built source package as a Windows binary (its <pkg>/ folder) into bin/windows/contrib/<x.y>/."""
+        proc = subprocess.run(
+            [fixtures.r_tool("Rscript"), "--vanilla", "-e",
+             'cat(R.version$major, sub("[.].*", "", R.version$minor), sep = ".")'],
+            capture_output=True, text=True, env=fixtures.clean_r_env(), timeout=CLIENT_TIMEOUT)
+        check(proc.returncode == 0 and re.fullmatch(r"\d+\.\d+", proc.stdout.strip()),
+              f"could not read R's version: {proc.stdout!r} {proc.stderr[-2000:]}")
+        self.r_version = proc.stdout.strip()
+        check(self.r_version in DEPOT_R_VERSIONS,
+              f"this R is {self.r_version}; Depot looks for binaries of R {DEPOT_R_VERSIONS} only "
+              "(RContribDirectory.rVersions): add it there")
+        out = self.up / self.win_dir
+        out.mkdir(parents=True)
+        for item in self.files.values():
+            # The tarball's files (all below <pkg>/) go into the zip as they are.
+            zip_path = out / f"{item['name']}_{item['version']}.zip"
+            with tarfile.open(item["path"]) as tar, zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
+                for member in tar.getmembers():
+                    check(member.name.startswith(item["name"] + "/") and ".." not in member.name.split("/"),
+                          f"{item['path']} holds {member.name!r}")
+                    if member.isfile():
+                        z.writestr(member.name, tar.extractfile(member).read())
+            data = zip_path.read_bytes()
+            self.zips[zip_path.name] = dict(name=item["name"], version=item["version"], md5=hashlib.md5(data).hexdigest(),
+                                            path=zip_path)
+        proc = self.rscript(R_WIN_INDEX, str(out), label="win-index")
+        check(proc.returncode == 0 and tagged(proc.stdout, "INDEXED") == [str(len(self.zips))],
+              f"indexing the Windows binaries failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
+        listed = {r["Package"]: r for r in parse_dcf((out / "PACKAGES").read_text())}
+        for zip_name, item in self.zips.items():
+            check(listed.get(item["name"], {}).get("MD5sum") == item["md5"],
+                  f"{out}/PACKAGES does not list {zip_name} with its MD5sum: {listed.get(item['name'])}")
+
+    def check_win_index(self, channel: str) -> None:
+        """bin/windows/contrib/<x.y>/PACKAGES (and .gz) of the channel list depotalpha and depotbeta with the zips' MD5sums."""
+        url = f"{self.repo(channel)}/{self.win_dir}/PACKAGES"
+        status, _, body = self.get(url)
+        check(status == 200, f"GET {url} answered {status}: {short(body)}")
+        listed = {r.get("Package"): r for r in parse_dcf(body.decode("utf-8", "replace"))}
+        check(set(listed) == PUBLISHED, f"GET {url} lists {sorted(listed)}, expected {sorted(PUBLISHED)}")
+        for name in PUBLISHED:
+            item = self.zips[f"{name}_{fixtures.R_PACKAGES[name]['version']}.zip"]
+            check(listed[name].get("MD5sum") == item["md5"],
+                  f"{url} gives {name} MD5sum {listed[name].get('MD5sum')!r}, the zip's is {item['md5']}")
+        status, _, gz = self.get(url + ".gz")
+        check(status == 200 and parse_dcf(gzip.decompress(gz).decode("utf-8", "replace")) == parse_dcf(body.decode()),
+              f"GET {url}.gz answered {status} and does not say what PACKAGES says")
+
+    def r_win_binary(self, channel: str, label: str) -> None:
+        """available.packages(type = "win.binary") lists depotalpha and depotbeta; download.packages gives depotalpha's zip."""
+        dest = self.tmp / "downloads" / label
+        dest.mkdir(parents=True)
+        proc = self.rscript(R_WIN_BINARY, self.repo(channel), str(dest), label=label)
+        what = f"available/download.packages(type = \"win.binary\") from {channel}"
+        check(proc.returncode == 0, f"{what} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        contrib = tagged(proc.stdout, "CONTRIB")
+        check(contrib == [f"{self.repo(channel)}/{self.win_dir}"], f"{what}: R's contrib.url is {contrib}")
+        available = tagged(proc.stdout, "AVAILABLE")
+        check(available is not None and sorted(available) == ["depotalpha=1.0", "depotbeta=2.0"],
+              f"{what}: available.packages lists {available}, expected depotalpha=1.0 depotbeta=2.0\n{proc.stderr[-2000:]}")
+        item = self.zips["depotalpha_1.0.zip"]
+        downloaded = tagged(proc.stdout, "DOWNLOADED")
+        check(downloaded == ["depotalpha_1.0.zip", item["md5"]],
+              f"{what}: download.packages gave {downloaded}, expected depotalpha_1.0.zip with MD5 {item['md5']}\n{proc.stderr[-2000:]}")
 
     def rscript(self, script: str, *args: str, label: str) -> subprocess.CompletedProcess:
         path = self.tmp / "r-scripts" / (re.sub(r"\W+", "-", label) + ".R")
@@ -260,6 +374,7 @@ class RTest(fixtures.DepotSteps):
         self.files = fixtures.build_r_repo(self.up)
         want = sorted(f"{n}_{s['version']}.tar.gz" for n, s in fixtures.R_PACKAGES.items())
         check(sorted(self.files) == want, f"fixture tarballs {sorted(self.files)}, expected {want}")
+        self.build_windows_binaries()
         self.upstream = UpstreamServer(self.up)
         self.depot = DepotServer(self.binary, self.tmp / "data", ADMIN_PASSWORD)
         self.depot.token()
@@ -276,7 +391,18 @@ class RTest(fixtures.DepotSteps):
         self.wait_mirror(mirror_id)
         gets = self.upstream_tarball_gets(self.passive_baseline)
         check(not gets, f"the passive run downloaded tarballs from upstream: {gets}")
+        zips = self.upstream_tarball_gets(self.passive_baseline, ".zip")
+        check(not zips, f"the passive run downloaded Windows binaries from upstream: {zips}")
         self.check_index("r-passive", {"depotalpha": "1.0", "depotbeta": "2.0"})
+        self.check_win_index("r-passive")
+
+    def step_passive_binary(self) -> None:
+        assert self.upstream is not None
+        before = self.upstream.snapshot()
+        self.r_win_binary("r-passive", "passive-binary")
+        gets = self.upstream_tarball_gets(before, ".zip")
+        expected = {f"/{self.win_dir}/depotalpha_1.0.zip": 1}
+        check(gets == expected, f"upstream GETs of zips for download.packages through r-passive: {gets}, expected {expected}")
 
     def step_passive_install(self) -> None:
         mark = self.log_mark()
@@ -316,6 +442,9 @@ class RTest(fixtures.DepotSteps):
         kept = [i for i in items if any(mentions(i, n) for n in PUBLISHED)]
         check(not kept, f"run details list depotalpha/depotbeta as filtered: {short(kept)}")
         self.check_index("r-active", {"depotalpha": "1.0", "depotbeta": "2.0"})
+        self.check_win_index("r-active")
+        status, _, body = self.get(f"{self.repo('r-active')}/{self.win_dir}/depotagpl_0.1.zip")
+        check(status == 404, f"GET …/r-active/cran/{self.win_dir}/depotagpl_0.1.zip answered {status}, expected 404")
         status, _, body = self.get(self.repo("r-active") + "/src/contrib/depotagpl_0.1.tar.gz")
         check(status == 404, f"GET …/r-active/cran/src/contrib/depotagpl_0.1.tar.gz answered {status}, expected 404")
 
@@ -357,6 +486,20 @@ class RTest(fixtures.DepotSteps):
               f"install.packages(\"depotagpl\") gave no \"not available\" warning (warnings {warnings}):\n"
               f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
         check(tagged(proc.stdout, "AGPL_INSTALLED") == ["FALSE"], f"depotagpl got installed:\n{proc.stdout[-2000:]}")
+
+    def step_active_binary(self) -> None:
+        assert self.upstream is not None
+        before = self.upstream.snapshot()
+        mark = self.log_mark()
+        self.r_win_binary("r-active", "active-binary")
+        gets = self.upstream_tarball_gets(before, ".zip")
+        check(not gets, f"download.packages through the active r-active reached the upstream: {gets}")
+        prefix = f"/api/repo/r-active/cran/{self.win_dir}/"
+        found = self.logged_paths(mark, prefix, wait_for=lambda f: any(p.endswith(".zip") for p, _ in f))
+        check((prefix + "depotalpha_1.0.zip", "200") in found, f"Depot logged no 200 for depotalpha_1.0.zip under {prefix}: {found}")
+        indexes = [(p, s) for p, s in found if "/PACKAGES" in p]
+        check(indexes and indexes[0] == (prefix + "PACKAGES.rds", "200"),
+              f"R's first binary index request was not {prefix}PACKAGES.rds answering 200: {indexes}")
 
     # superseded version (e) -------------------------------------------------
 
@@ -408,17 +551,22 @@ class RTest(fixtures.DepotSteps):
         return [
             ("a. fixtures built and indexed, upstream and depot started, org and channels r-active, r-passive created",
              self.step_setup),
-            ("d. passive mirror completed without downloading tarballs", self.step_passive_mirror),
+            ("d. passive mirror completed without downloading tarballs or zips, bin/windows index lists alpha and beta",
+             self.step_passive_mirror),
             ("d. install.packages(depotbeta) through r-passive, one upstream GET per installed tarball",
              self.step_passive_install),
             ("d. second install through r-passive into a new library makes no upstream tarball GET",
              self.step_passive_second_install),
+            ("g. win.binary through r-passive: available.packages lists alpha and beta, download.packages gives "
+             "the upstream zip with one upstream GET", self.step_passive_binary),
             ("b. active mirror (license_exclude AGPL-3): depotagpl filtered for its licence, PACKAGES lists alpha and beta",
              self.step_active_mirror),
             ("c. install.packages(depotbeta) from r-active installs depotalpha too, beta() works, PACKAGES.rds read first",
              self.step_r_install),
             ("c. available.packages() lacks depotagpl, PACKAGES.rds readable, installing depotagpl is \"not available\"",
              self.step_r_available),
+            ("g. win.binary through r-active: available.packages lists alpha and beta, download.packages gives "
+             "the upstream zip without reaching upstream, PACKAGES.rds read first", self.step_active_binary),
             ("e. depotalpha 1.1 supersedes 1.0: PACKAGES lists 1.1, Archive/depotalpha/depotalpha_1.0.tar.gz has the old bytes",
              self.step_superseded),
             ("f. SIGTERM exits 0", self.step_shutdown),
