@@ -175,6 +175,33 @@ extension AppDatabase {
                 t.add(column: "licenseExclude", .text).notNull().defaults(to: "")
             }
         }
+        migrator.registerMigration("v6-policies") { db in
+            try db.create(table: "policies") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("org", inTable: "orgs", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull().collate(.nocase)
+                t.column("description", .text).notNull().defaults(to: "")
+                t.column("rules", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+                t.uniqueKey(["orgID", "name"])
+            }
+            try db.alter(table: "channels") { t in
+                t.add(column: "policyID", .integer).references("policies", onDelete: .restrict)
+            }
+            try db.alter(table: "mirrors") { t in
+                t.add(column: "policyID", .integer).references("policies", onDelete: .restrict)
+            }
+            try db.alter(table: "mirror_runs") { t in
+                t.add(column: "policyName", .text)
+                t.add(column: "dependencyCount", .integer).notNull().defaults(to: 0)
+            }
+            try db.create(table: "run_reports") { t in
+                t.primaryKey("runID", .integer).references("mirror_runs", onDelete: .cascade)
+                t.column("report", .text).notNull()
+            }
+        }
+        migrator.registerMigration("v7-run-filtered-index") { db in try AppDatabase.addRunDetailsIndex(db) }
         return migrator
     }
 }

@@ -49,6 +49,16 @@ extension AppServices {
         return try await channel(named: context.parameters.get("s").map { "\(parent)/\($0)" } ?? parent, action, context: context)
     }
 
+    /// The organisation named by a route's `:org` parameter; non-members get 404 so other tenants stay invisible.
+    func org(fromPath context: DepotContext) async throws -> (OrgRecord, Int64) {
+        try context.requireUser()
+        let name = try context.parameters.require("org")
+        guard let org = try await database.org(named: name), let id = org.id, context.principal.isMember(of: id) else {
+            throw AppError.notFound("organisation")
+        }
+        return (org, id)
+    }
+
     /// The channel named by the API's `:channel` parameter (`parent%2Fchild` for a subchannel).
     func channel(fromAPI context: DepotContext, _ action: PermissionAction = .view) async throws -> ChannelRecord {
         let raw = try context.parameters.require("channel")

@@ -61,12 +61,16 @@ func buildRouter(services: AppServices) throws -> Router<DepotContext> {
     AuthController(services: services).addRoutes(to: group)
     ChannelsController(services: services).addRoutes(to: group)
     OrgsController(services: services).addRoutes(to: group)
+    PoliciesController(services: services).addRoutes(to: group)
     AdminController(services: services).addRoutes(to: group)
     AccountController(services: services).addRoutes(to: group)
     try HelpController(services: services).addRoutes(to: group)
     APIController(services: services).addRoutes(to: group)
     MirrorAPIController(services: services).addRoutes(to: group)
+    PolicyAPIController(services: services).addRoutes(to: group)
+    DependencyReportController(services: services).addRoutes(to: group)
     MirrorsController(services: services).addRoutes(to: group)
+    RunDetailsController(services: services).addRoutes(to: group)
     RepositoryController(services: services).addRoutes(to: group)
     return router
 }

@@ -28,6 +28,7 @@ public enum SitePath {
     public static func org(_ name: String) -> String { "/orgs/\(name)" }
     public static func org(_ name: String, _ page: String) -> String { "/orgs/\(name)/\(page)" }
     public static func role(_ org: String, _ id: Int64) -> String { "/orgs/\(org)/roles/\(id)" }
+    public static func policy(_ org: String, _ id: Int64) -> String { "/orgs/\(org)/policies/\(id)" }
 
     public static func helpPage(_ name: String) -> String { "/help/\(name)" }
 

@@ -10,11 +10,14 @@ public struct CondaRecord: Sendable, Equatable {
     public let subdir: String?
     public let depends: [String]
     public let license: String?
+    /// Milliseconds since 1970 in current repodata; some old records give seconds.
     public let timestamp: Int64?
+    /// `license_family` (e.g. `GPL3`, `BSD`), when the record gives one.
+    public let licenseFamily: String?
 
     public init(
         name: String, version: String, build: String, buildNumber: Int, sha256: String?, md5: String?, size: Int64?,
-        subdir: String?, depends: [String], license: String?, timestamp: Int64?
+        subdir: String?, depends: [String], license: String?, timestamp: Int64?, licenseFamily: String? = nil
     ) {
         self.name = name
         self.version = version
@@ -27,6 +30,13 @@ public struct CondaRecord: Sendable, Equatable {
         self.depends = depends
         self.license = license
         self.timestamp = timestamp
+        self.licenseFamily = licenseFamily
+    }
+
+    /// Seconds since 1970, reading `timestamp` as milliseconds when it is too large to be seconds.
+    public var uploadedAt: Int64? {
+        guard let timestamp, timestamp > 0 else { return nil }
+        return timestamp > 100_000_000_000 ? timestamp / 1000 : timestamp
     }
 
     /// Reads the fields Depot needs from a record's JSON text, with the repodata scanner (no tree is built);

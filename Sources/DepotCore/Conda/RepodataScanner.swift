@@ -109,7 +109,7 @@ public struct RepodataScanner {
         /// One record object: the fields `CondaRecord` holds; other keys are skipped.
         mutating func record() throws(RepodataError) -> CondaRecord {
             try expect(UInt8(ascii: "{"), "“{” at the start of a record")
-            var name: String?, version: String?, build: String?, sha256: String?, md5: String?, subdir: String?, license: String?
+            var name: String?, version: String?, build: String?, sha256: String?, md5: String?, subdir: String?, license: String?, licenseFamily: String?
             var buildNumber = 0
             var size: Int64?, timestamp: Int64?
             var depends: [String] = []
@@ -130,6 +130,7 @@ public struct RepodataScanner {
                     case "md5" where isString: md5 = try string()
                     case "subdir" where isString: subdir = try string()
                     case "license" where isString: license = try string()
+                    case "license_family" where isString: licenseFamily = try string()
                     case "build_number": buildNumber = Int(try number() ?? 0)
                     case "size": size = try number()
                     case "timestamp": timestamp = try number()
@@ -146,7 +147,7 @@ public struct RepodataScanner {
             guard let name, let version, let build else { throw fail("the record lacks name, version or build") }
             return CondaRecord(
                 name: name, version: version, build: build, buildNumber: buildNumber, sha256: sha256, md5: md5, size: size,
-                subdir: subdir, depends: depends, license: license, timestamp: timestamp)
+                subdir: subdir, depends: depends, license: license, timestamp: timestamp, licenseFamily: licenseFamily)
         }
 
         /// An integer value (nil for `null`); other values are skipped and give nil.

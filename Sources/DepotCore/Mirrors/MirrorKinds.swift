@@ -48,6 +48,12 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
     case hostNotAllowed = "host_not_allowed"
     case license
     case notRPackage = "not_r_package"
+    case subdirNotSelected = "subdir_not_selected"
+    /// Detail: the block rule that matched.
+    case blockedByRule = "blocked_by_rule"
+    case notAllowed = "not_allowed"
+    case tooNew = "too_new"
+    case tooOld = "too_old"
 
     public var title: String {
         switch self {
@@ -62,6 +68,11 @@ public enum FilterReason: String, CaseIterable, Sendable, Codable {
         case .hostNotAllowed: "file host not allowed"
         case .license: "excluded by licence"
         case .notRPackage: "not an R package"
+        case .subdirNotSelected: "subdir not selected by the policy"
+        case .blockedByRule: "blocked by a policy rule"
+        case .notAllowed: "not matched by any allow rule"
+        case .tooNew: "too new (cooling-off period)"
+        case .tooOld: "older than the policy allows"
         }
     }
 }

@@ -179,6 +179,17 @@ struct CivilTime {
         return ((d % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
     }
 
+    /// Midnight UTC of a `YYYY-MM-DD` day as Unix seconds, or nil when the text is not a real date.
+    static func unixDay(_ text: String) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
+        else { return nil }
+        return CivilTime(year: year, month: month, day: day, hour: 0, minute: 0).unix
+    }
+
     static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
 
     static func daysIn(month: Int, year: Int) -> Int {

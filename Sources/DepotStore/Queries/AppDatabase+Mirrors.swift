@@ -27,6 +27,9 @@ extension AppDatabase {
             if clash > 0 {
                 throw StoreError.duplicate(field: "name", message: "This channel already has a mirror named “\(mirror.name)”.")
             }
+            if let problem = try Self.mirrorPolicyProblem(db, channel: channel, policyID: mirror.policyID) {
+                throw StoreError.invalid(ValidationErrors(field: "policy", message: problem))
+            }
             var mirror = mirror
             try mirror.insert(db)
             try Self.audit(
@@ -93,6 +96,9 @@ extension AppDatabase {
         public var filtered = 0
         public var downloaded = 0
         public var bytes: Int64 = 0
+        /// The policy the run applied (conda), and how many packages it kept only as dependencies.
+        public var policyName: String?
+        public var dependencies = 0
         public init() {}
     }
 
@@ -108,6 +114,8 @@ extension AppDatabase {
             run.filteredCount = counts.filtered
             run.downloadedCount = counts.downloaded
             run.downloadedBytes = counts.bytes
+            run.policyName = counts.policyName
+            run.dependencyCount = counts.dependencies
             try run.update(db)
             let description: String
             switch status {
@@ -245,7 +253,8 @@ extension AppDatabase {
     /// Changes a mirror's settings (the mode is fixed); `sourceURL` nil keeps the stored one.
     public func updateMirror(
         id: Int64, name: String, sourceURL: String?, subdirs: [String], cron: String, nextRunAt: Date?,
-        exclude: String? = nil, include: String? = nil, licenseExclude: String? = nil, by actor: AuditActor
+        exclude: String? = nil, include: String? = nil, licenseExclude: String? = nil,
+        policyID: Int64?? = nil, by actor: AuditActor
     ) async throws -> MirrorRecord {
         defer { packagesChanged() }
         return try await writer.write { db in
@@ -266,6 +275,14 @@ extension AppDatabase {
             if let licenseExclude, licenseExclude != mirror.licenseExclude {
                 changes.append("licence exclusions \(licenseExclude.split(whereSeparator: \.isNewline).joined(separator: ","))")
                 mirror.licenseExclude = licenseExclude
+            }
+            if let policyID, policyID != mirror.policyID {
+                if let problem = try Self.mirrorPolicyProblem(db, channel: channel, policyID: policyID) {
+                    throw StoreError.invalid(ValidationErrors(field: "policy", message: problem))
+                }
+                let name = try policyID.flatMap { try PolicyRecord.fetchOne(db, key: $0)?.name } ?? "the channel's"
+                changes.append("policy \(name)")
+                mirror.policyID = policyID
             }
             if let exclude { mirror.exclude = exclude }
             if let include { mirror.include = include }

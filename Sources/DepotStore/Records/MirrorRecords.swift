@@ -32,8 +32,11 @@ public struct MirrorRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
     public var include: String = ""
     /// R: licence families left out, one per line.
     public var licenseExclude: String = ""
+    /// The mirror's own policy; nil uses the channel's.
+    public var policyID: Int64?
 
     public enum Columns {
+        public static let policyID = Column(CodingKeys.policyID)
         public static let nextRunAt = Column(CodingKeys.nextRunAt)
         public static let channelID = Column(CodingKeys.channelID)
         public static let name = Column(CodingKeys.name)
@@ -81,6 +84,10 @@ public struct RunRecord: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var filteredCount: Int
     public var downloadedCount: Int
     public var downloadedBytes: Int64
+    /// The policy the run applied, by name at the time, if any.
+    public var policyName: String?
+    /// Packages kept only because an allowed package depends on them.
+    public var dependencyCount: Int = 0
 
     public enum Columns {
         public static let mirrorID = Column(CodingKeys.mirrorID)

@@ -79,9 +79,12 @@ public struct ChannelRecord: Codable, Sendable, Equatable, FetchableRecord, Muta
     public var frozenAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The policy applied to the channel's mirrors unless a mirror names its own.
+    public var policyID: Int64?
 
     public enum Columns {
         public static let orgID = Column(CodingKeys.orgID)
+        public static let policyID = Column(CodingKeys.policyID)
         public static let parentID = Column(CodingKeys.parentID)
         public static let name = Column(CodingKeys.name)
         public static let fullName = Column(CodingKeys.fullName)

@@ -138,8 +138,11 @@ struct APIController {
         let org = try await database.org(id: channel.orgID)
         let parent = try await channel.parentID.asyncMap { try await database.channel(id: $0) } ?? nil
         let subs = channel.isSubchannel ? [] : try await database.subchannels(of: channel.id!).filter { context.can(.view, channel: $0) }
+        let mirrors = context.principal.can(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
+            ? try await database.mirrors(channelID: channel.id!).map(\.name) : []
+        let policy = try await channel.policyID.asyncMap { try await database.policy(id: $0)?.name } ?? nil
         return ChannelJSON(
-            channel, org: org?.name ?? "", parent: parent?.fullName, subchannels: subs.map(\.fullName),
+            channel, org: org?.name ?? "", parent: parent?.fullName, subchannels: subs.map(\.fullName), mirrors: mirrors, policy: policy,
             baseURL: services.baseURL(for: request))
     }
 
@@ -185,7 +188,11 @@ struct APIController {
         let body = try await body(request, context, as: UpdateChannelBody.self)
         let input = ChannelInput(
             name: channel.name, description: body.description ?? channel.description, privacy: body.privacy ?? channel.privacy)
-        let updated = try await database.updateChannel(id: channel.id!, input: input, by: context.auditActor)
+        var updated = try await database.updateChannel(id: channel.id!, input: input, by: context.auditActor)
+        if let name = body.policy {
+            let policyID = try await MirrorCreation.policyID(named: name, in: channel, services: services)
+            updated = try await database.setChannelPolicy(channelID: channel.id!, policyID: policyID, by: context.auditActor)
+        }
         return try APIResponse.json(try await channelJSON(updated, request, context))
     }
 

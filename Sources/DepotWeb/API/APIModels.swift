@@ -17,7 +17,10 @@ struct ChannelJSON: Encodable {
     let policy: String?
     let url: String
 
-    init(_ channel: ChannelRecord, org: String, parent: String?, subchannels: [String], baseURL: String) {
+    init(
+        _ channel: ChannelRecord, org: String, parent: String?, subchannels: [String], mirrors: [String] = [], policy: String? = nil,
+        baseURL: String
+    ) {
         name = channel.fullName
         self.org = org
         self.parent = parent
@@ -28,8 +31,8 @@ struct ChannelJSON: Encodable {
         createdAt = channel.createdAt
         updatedAt = channel.updatedAt
         self.subchannels = subchannels
-        mirrors = []
-        policy = nil
+        self.mirrors = mirrors
+        self.policy = policy
         url = "\(baseURL)/api/repo/\(channel.fullName)"
     }
 }
@@ -85,4 +88,6 @@ struct CreateChannelBody: Decodable {
 struct UpdateChannelBody: Decodable {
     let description: String?
     let privacy: String?
+    /// A policy name of the channel's organisation; "" removes the channel's policy.
+    let policy: String?
 }

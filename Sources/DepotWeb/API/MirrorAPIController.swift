@@ -22,6 +22,8 @@ struct MirrorJSON: Encodable {
     let exclude: [String]
     let include: [String]
     let licenseExclude: [String]
+    /// The mirror's own policy; nil when it uses the channel's.
+    let policyId: Int64?
     let status: String
     let step: String
     let description: String
@@ -41,6 +43,7 @@ struct MirrorJSON: Encodable {
         exclude = mirror.exclude.split(whereSeparator: \.isNewline).map(String.init)
         include = mirror.include.split(whereSeparator: \.isNewline).map(String.init)
         licenseExclude = mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
+        policyId = mirror.policyID
         status = mirror.status.isEmpty ? "new" : mirror.status
         step = mirror.step
         description = mirror.statusDescription
@@ -63,6 +66,10 @@ struct RunJSON: Encodable {
     let filteredCount: Int
     let downloadedCount: Int
     let downloadedBytes: Int64
+    /// The policy the run applied, when one was.
+    let policy: String?
+    /// Packages kept only because an allowed package depends on them.
+    let dependencyCount: Int
 
     init(_ run: RunRecord) {
         id = run.id!
@@ -77,9 +84,13 @@ struct RunJSON: Encodable {
         filteredCount = run.filteredCount
         downloadedCount = run.downloadedCount
         downloadedBytes = run.downloadedBytes
+        policy = run.policyName
+        dependencyCount = run.dependencyCount
     }
 }
 
+/// A run's View Details: counts, how the mirror's packages are stored, filtered packages counted by reason
+/// (`filtered_by_reason`, and `groups` split by rule and licence) and one page of them (`filtered`, `total`).
 struct RunDetailsJSON: Encodable {
     struct Item: Encodable {
         let subdir: String
@@ -87,9 +98,44 @@ struct RunDetailsJSON: Encodable {
         let reason: String
         let detail: String
     }
+    struct Counts: Encodable {
+        let source: Int
+        let kept: Int
+        let filtered: Int
+        let downloaded: Int
+        let downloadedBytes: Int64
+    }
+    struct Modes: Encodable {
+        let active: Int
+        let passiveStored: Int
+        let passivePending: Int
+    }
+    struct Group: Encodable {
+        let reason: String
+        let title: String
+        /// The rule or licence for `blocked_by_rule` and `license`; null for the other reasons.
+        let detail: String?
+        let count: Int
+
+        enum CodingKeys: String, CodingKey { case reason, title, detail, count }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(reason, forKey: .reason)
+            try container.encode(title, forKey: .title)
+            try container.encode(detail, forKey: .detail)
+            try container.encode(count, forKey: .count)
+        }
+    }
     let run: RunJSON
+    let counts: Counts
+    let modes: Modes
     let filteredByReason: [String: Int]
+    let groups: [Group]
     let filtered: [Item]
+    let total: Int
+    let offset: Int
+    let limit: Int
 }
 
 /// `exclude`/`include` as one string (lines or commas) or a list of patterns.
@@ -110,6 +156,8 @@ struct UpdateMirrorBody: Decodable {
     let exclude: PatternList?
     let include: PatternList?
     let licenseExclude: [String]?
+    /// A policy name of the channel's organisation; "" for the channel's policy.
+    let policy: String?
 }
 
 struct CreateMirrorBody: Decodable {
@@ -123,6 +171,8 @@ struct CreateMirrorBody: Decodable {
     let exclude: PatternList?
     let include: PatternList?
     let licenseExclude: [String]?
+    /// A policy name of the channel's organisation; absent or "" for the channel's policy.
+    let policy: String?
 }
 
 /// Mirrors through the JSON API; the same checks as the Create Mirror form.
@@ -170,7 +220,8 @@ struct MirrorAPIController {
         input.exclude = body.exclude?.text ?? ""
         input.include = body.include?.text ?? ""
         input.licenseExclude = body.licenseExclude ?? []
-        let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
+        let policyID = try await MirrorCreation.policyID(named: body.policy ?? "", in: channel, services: services)
+        let mirror = try await MirrorCreation.create(input, in: channel, policyID: policyID, services: services, actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(try await database.mirror(id: mirror.id!) ?? mirror, channel: channel.fullName), status: .created)
     }
 
@@ -225,8 +276,9 @@ struct MirrorAPIController {
         let updated = try await MirrorCreation.update(
             mirror, name: body.name ?? mirror.name, sourceURL: body.sourceUrl, subdirs: body.subdirs ?? mirror.subdirList,
             cron: body.cron ?? mirror.cron, exclude: body.exclude?.text, include: body.include?.text,
-            licenseExclude: body.licenseExclude, services: services,
-            actor: context.auditActor)
+            licenseExclude: body.licenseExclude,
+            policyID: try await body.policy.asyncMap { try await MirrorCreation.policyID(named: $0, in: channel, services: services) },
+            services: services, actor: context.auditActor)
         return try APIResponse.json(MirrorJSON(updated, channel: channel.fullName))
     }
 
@@ -252,66 +304,45 @@ struct MirrorAPIController {
         return try APIResponse.json(RunJSON(try await runRecord(context, mirror: mirror)))
     }
 
+    static let defaultDetailsLimit = 100
+    static let maxDetailsLimit = 1000
+
+    /// `?reason=&detail=&q=&offset=&limit=` narrow and page `filtered`; the counts always cover the whole run.
     @Sendable func details(_ request: Request, context: DepotContext) async throws -> Response {
         let (mirror, _) = try await mirror(context, .view)
         let run = try await runRecord(context, mirror: mirror)
-        let filtered = try await database.filtered(runID: run.id!)
+        let query = request.uri.queryParameters
+        let offset = try Self.integer(query["offset"].map(String.init), field: "offset", default: 0, minimum: 0)
+        let limit = min(
+            try Self.integer(query["limit"].map(String.init), field: "limit", default: Self.defaultDetailsLimit, minimum: 1),
+            Self.maxDetailsLimit)
+        let summary = try await database.filteredSummary(runID: run.id!)
+        let reason = try RunDetailsController.reason(query["reason"].map(String.init), summary: summary)
+        let detail = RunDetailsController.nonEmpty(query["detail"].map(String.init))
+        let search = RunDetailsController.search(query["q"].map(String.init))
+        let page = try await database.filteredPage(
+            runID: run.id!, reason: reason, detail: detail, search: search, offset: offset, limit: limit)
+        let modes = try await database.modeCounts(mirrorID: mirror.id!)
         var byReason: [String: Int] = [:]
-        for item in filtered { byReason[item.reason, default: 0] += 1 }
+        for group in summary { byReason[group.reason, default: 0] += group.count }
         return try APIResponse.json(RunDetailsJSON(
-            run: RunJSON(run), filteredByReason: byReason,
-            filtered: filtered.map { .init(subdir: $0.subdir, filename: $0.filename, reason: $0.reason, detail: $0.detail) }))
-    }
-}
-
-/// Creating a mirror, shared by the form and the API: validate, store, audit, and queue a run when asked.
-enum MirrorCreation {
-    static func create(_ input: MirrorInput, in channel: ChannelRecord, services: AppServices, actor: AuditActor) async throws -> MirrorRecord {
-        let valid: MirrorInput.Valid
-        switch input.validate() {
-        case .success(let v): valid = v
-        case .failure(let errors): throw StoreError.invalid(errors)
-        }
-        var record = MirrorRecord(
-            channelID: channel.id!, name: valid.name, type: valid.type.rawValue, mode: valid.mode.rawValue,
-            sourceURL: valid.source.value, subdirs: valid.subdirs, cron: valid.cron)
-        record.exclude = valid.exclude
-        record.include = valid.include
-        record.licenseExclude = valid.licenseExclude.joined(separator: "\n")
-        record.nextRunAt = Scheduler.nextRun(cron: valid.cron, after: Date())
-        let mirror = try await services.database.createMirror(record, by: actor)
-        if input.runNow {
-            try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(actor.name)")
-        }
-        return mirror
+            run: RunJSON(run),
+            counts: .init(
+                source: run.sourceCount, kept: run.keptCount, filtered: run.filteredCount, downloaded: run.downloadedCount,
+                downloadedBytes: run.downloadedBytes),
+            modes: .init(active: modes.active, passiveStored: modes.passiveStored, passivePending: modes.passivePending),
+            filteredByReason: byReason,
+            groups: summary.map { .init(reason: $0.reason, title: RunDetailsPage.title(ofReason: $0.reason), detail: $0.detail, count: $0.count) },
+            filtered: page.items.map { .init(subdir: $0.subdir, filename: $0.filename, reason: $0.reason, detail: $0.detail) },
+            total: page.total, offset: offset, limit: limit))
     }
 
-    /// Edits every field but the mode; an empty or absent source URL keeps the stored one (it is never shown back).
-    static func update(
-        _ mirror: MirrorRecord, name: String, sourceURL: String?, subdirs: [String], cron: String, exclude: String? = nil,
-        include: String? = nil, licenseExclude: [String]? = nil, services: AppServices, actor: AuditActor
-    ) async throws -> MirrorRecord {
-        let keepSource = (sourceURL ?? "").trimmingCharacters(in: .whitespaces).isEmpty
-        var input = MirrorInput(
-            name: name, type: mirror.type, mode: mirror.mode, sourceURL: keepSource ? mirror.sourceURL : sourceURL!,
-            subdirs: subdirs, cron: cron, runNow: false)
-        input.exclude = exclude ?? mirror.exclude
-        input.include = include ?? mirror.include
-        input.licenseExclude = licenseExclude ?? mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
-        switch input.validate() {
-        case .failure(let errors): throw StoreError.invalid(errors)
-        case .success(let valid):
-            let updated = try await services.database.updateMirror(
-                id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
-                cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), exclude: valid.exclude,
-                include: valid.include, licenseExclude: valid.licenseExclude.joined(separator: "\n"), by: actor)
-            // Subdirs no longer mirrored leave the channel's index now.
-            let dropped = mirror.subdirList.filter { !valid.subdirs.contains($0) }
-            for subdir in dropped {
-                try await services.mirrors.parts.publisher.publish(channelID: mirror.channelID, subdir: subdir)
-            }
-            if !dropped.isEmpty { try await services.mirrors.parts.publisher.publishChanneldata(channelID: mirror.channelID) }
-            return updated
+    /// A whole-number query parameter, `fallback` when absent; not a number or below `minimum` is a 400 naming it.
+    static func integer(_ raw: String?, field: String, default fallback: Int, minimum: Int) throws -> Int {
+        guard let raw, !raw.isEmpty else { return fallback }
+        guard let value = Int(raw), value >= minimum else {
+            throw StoreError.invalid(ValidationErrors(field: field, message: "“\(raw)” is not a valid \(field): use a whole number from \(minimum)."))
         }
+        return value
     }
 }

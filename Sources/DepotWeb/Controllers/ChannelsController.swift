@@ -20,6 +20,7 @@ struct ChannelsController {
             router.get(RouterPath(base + "/-/mirrors"), use: { try await show($0, $1, tab: "mirrors") })
             router.get(RouterPath(base + "/-/settings"), use: { try await show($0, $1, tab: "settings") })
             router.post(RouterPath(base + "/-/settings"), use: update)
+            router.post(RouterPath(base + "/-/policy"), use: setPolicy)
             router.post(RouterPath(base + "/-/freeze"), use: { try await freeze($0, $1, frozen: true) })
             router.post(RouterPath(base + "/-/unfreeze"), use: { try await freeze($0, $1, frozen: false) })
             router.get(RouterPath(base + "/-/delete"), use: confirmDelete)
@@ -153,7 +154,7 @@ struct ChannelsController {
 
     func renderChannel(
         _ request: Request, _ context: DepotContext, channel: ChannelRecord, tab: String, input: ChannelInput,
-        errors: ValidationErrors, status: HTTPResponse.Status
+        errors: ValidationErrors, status: HTTPResponse.Status, policyError: String? = nil
     ) async throws -> Response {
         let names = try await orgNames()
         let orgName = names[channel.orgID] ?? ""
@@ -205,7 +206,7 @@ struct ChannelsController {
             if pageNumber > 1 { previous = "\(base)?page=\(pageNumber - 1)\(q)" }
             if pageNumber * pageSize < total { next = "\(base)?page=\(pageNumber + 1)\(q)" }
         }
-        let page = ChannelPage(
+        var page = ChannelPage(
             site: Site(context: context, section: "channels"),
             title: channel.fullName, fullName: channel.fullName, orgName: orgName, orgURL: SitePath.org(orgName),
             description: channel.description, privacy: ChannelPrivacy(rawValue: channel.privacy)?.title ?? channel.privacy,
@@ -233,7 +234,41 @@ struct ChannelsController {
             formDescription: input.description,
             formPrivacy: ChannelFormPage.privacyOptions(selected: input.privacy),
             errors: FieldErrors(errors))
+        if tab == "settings" {
+            let policies = try await database.policies(org: channel.orgID)
+            let applied = policies.first { $0.id == channel.policyID }
+            page.policyOptions = [SelectOption(value: "", label: "No policy (mirror everything the filters keep)", selected: applied == nil)]
+                + policies.map { SelectOption(value: String($0.id!), label: $0.name, selected: $0.id == channel.policyID) }
+            page.policyName = applied?.name
+            if let applied, context.principal.can(.view, on: .policies, in: channel.orgID) {
+                page.policyURL = SitePath.policy(orgName, applied.id!)
+            }
+            page.policyFormURL = SitePath.channel(channel.fullName, "policy")
+            page.policyError = policyError
+        }
         return try services.renderer.response("channel", page, status: status)
+    }
+
+    /// Applies a policy of the channel's organisation to the channel's mirrors, or none.
+    @Sendable func setPolicy(_ request: Request, context: DepotContext) async throws -> Response {
+        let channel = try await channel(context, .edit)
+        let value = context.form.text("policy")
+        let input = ChannelInput(name: channel.name, description: channel.description, privacy: channel.privacy)
+        func failed(_ message: String) async throws -> Response {
+            try await renderChannel(
+                request, context, channel: channel, tab: "settings", input: input, errors: ValidationErrors(), status: .badRequest,
+                policyError: message)
+        }
+        guard value.isEmpty || Int64(value) != nil else { return try await failed("Choose a policy from the list.") }
+        do {
+            let updated = try await database.setChannelPolicy(channelID: channel.id!, policyID: Int64(value), by: context.auditActor)
+            let message = updated.policyID == nil
+                ? "\(updated.fullName) has no policy now; its mirrors apply it at their next run."
+                : "Policy applied to \(updated.fullName); its mirrors apply it at their next run."
+            return Redirect.to(SitePath.channel(updated.fullName, "settings"), flash: message)
+        } catch StoreError.invalid(let errors) {
+            return try await failed(errors["policy"] ?? errors.first?.message ?? "That policy cannot be applied.")
+        }
     }
 
     @Sendable func update(_ request: Request, context: DepotContext) async throws -> Response {

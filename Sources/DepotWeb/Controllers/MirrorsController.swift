@@ -50,14 +50,14 @@ struct MirrorsController {
 
     func render(
         _ context: DepotContext, channel: ChannelRecord, input: MirrorInput, frequency: String, errors: ValidationErrors,
-        status: HTTPResponse.Status, editing: MirrorRecord? = nil
+        status: HTTPResponse.Status, editing: MirrorRecord? = nil, policyChoice: Int64? = nil
     ) async throws -> Response {
         let existing = try await database.mirrors(channelID: channel.id!).filter { $0.id != editing?.id }
         let offered = MirrorInput.offeredSubdirs
         let expression = try? CronExpression(input.cron)
         let upcoming = expression?.upcoming(after: Int64(Date().timeIntervalSince1970), count: 3)
             .map { DisplayDate.string(Date(timeIntervalSince1970: TimeInterval($0))) } ?? []
-        let page = MirrorFormPage(
+        var page = MirrorFormPage(
             site: Site(context: context, section: "channels"),
             title: editing.map { "Edit mirror \($0.name)" } ?? "Create mirror in \(channel.fullName)",
             channelName: channel.fullName,
@@ -76,14 +76,28 @@ struct MirrorsController {
             hasFilters: input.type != "conda", exclude: input.exclude, include: input.include,
             licences: MirrorInput.licenceFamilies.map { MirrorFormPage.Check(value: $0, checked: input.licenseExclude.contains($0)) },
             typeSwitchURL: SitePath.channel(channel.fullName, "new-mirror"), errors: MirrorFieldErrors(errors))
+        if input.type == "conda" {
+            let policies = try await database.policies(org: channel.orgID)
+            let orgName = try await database.org(id: channel.orgID)?.name ?? ""
+            let canViewPolicies = context.principal.can(.view, on: .policies, in: channel.orgID)
+            let channelPolicy = policies.first { $0.id == channel.policyID }
+            page.channelPolicyName = channelPolicy?.name
+            page.channelPolicyURL = canViewPolicies ? channelPolicy.map { SitePath.policy(orgName, $0.id!) } : nil
+            page.policyOptions = [SelectOption(
+                value: "", label: "Use the channel's policy (\(channelPolicy?.name ?? "none"))", selected: policyChoice == nil)]
+                + policies.map { SelectOption(value: String($0.id!), label: $0.name, selected: $0.id == policyChoice) }
+            let applied = policies.first { $0.id == (policyChoice ?? channel.policyID) }
+            page.appliedPolicyURL = canViewPolicies ? applied.map { SitePath.policy(orgName, $0.id!) } : nil
+        }
         return try services.renderer.response("mirror-form", page, status: status)
     }
 
     @Sendable func create(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .create)
         let (input, frequency) = Self.input(from: context.form)
+        let policyChoice = Int64(context.form.text("policy"))
         do {
-            let mirror = try await MirrorCreation.create(input, in: channel, services: services, actor: context.auditActor)
+            let mirror = try await MirrorCreation.create(input, in: channel, policyID: policyChoice, services: services, actor: context.auditActor)
             let message = input.runNow ? "Mirror \(mirror.name) created; its first run is queued." : "Mirror \(mirror.name) created."
             return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: message)
         } catch let error as StoreError {
@@ -94,7 +108,8 @@ struct MirrorsController {
             if shown.sourceURL.isEmpty && !input.sourceURL.isEmpty && errors["source_url"] == nil {
                 errors.add("source_url", "Enter the URL again: it holds a token, which is never shown back.")
             }
-            return try await render(context, channel: channel, input: shown, frequency: frequency, errors: errors, status: .badRequest)
+            return try await render(
+                context, channel: channel, input: shown, frequency: frequency, errors: errors, status: .badRequest, policyChoice: policyChoice)
         }
     }
 
@@ -109,22 +124,37 @@ struct MirrorsController {
         let mirror = try await mirror(context, channel: channel)
         let runs = try await database.runs(mirrorID: mirror.id!)
         let latest = runs.first
-        var filtered: [FilteredRecord] = []
-        if let latest { filtered = try await database.filtered(runID: latest.id!) }
         var groups: [FilteredGroup] = []
-        for (reason, items) in Dictionary(grouping: filtered, by: \.reason) {
-            let shown: [FilteredGroup.Item] = items.prefix(500).map { .init(subdir: $0.subdir, filename: $0.filename, detail: $0.detail) }
-            groups.append(FilteredGroup(reason: FilterReason(rawValue: reason)?.title ?? reason, count: items.count, items: shown))
+        if let latest {
+            var counts: [String: Int] = [:]
+            for group in try await database.filteredSummary(runID: latest.id!) { counts[group.reason, default: 0] += group.count }
+            let runURL = SitePath.channel(channel.fullName, "mirrors/\(mirror.id!)/runs/\(latest.id!)")
+            groups = counts.map { reason, count in
+                FilteredGroup(
+                    reason: RunDetailsPage.title(ofReason: reason), count: count,
+                    url: runURL + "?reason=" + (reason.addingPercentEncoding(withAllowedCharacters: .urlQueryValueAllowed) ?? ""))
+            }.sorted { $0.reason < $1.reason }
         }
-        groups.sort { $0.reason < $1.reason }
         var row = MirrorRow(mirror, channel: channel.fullName)
         row.canManage = context.principal.can(.edit, on: category, in: channel.orgID)
-        let page = MirrorDetailsPage(
+        var page = MirrorDetailsPage(
             site: Site(context: context, section: "channels"), title: "Mirror \(mirror.name)", channelName: channel.fullName,
             channelURL: SitePath.channel(channel.fullName, "mirrors"), mirror: row,
             runs: runs.map(RunRow.init), latestRun: latest.map(RunRow.init), filtered: groups,
             canRun: context.principal.can(.create, on: category, in: channel.orgID),
             canManage: context.principal.can(.edit, on: category, in: channel.orgID))
+        if mirror.type == MirrorType.conda.rawValue, let policy = try await database.effectivePolicy(mirror: mirror) {
+            page.policyName = policy.name
+            page.policySource = mirror.policyID == nil ? "the channel's policy" : "the mirror's own policy"
+            if context.principal.can(.view, on: .policies, in: channel.orgID), let org = try await database.org(id: channel.orgID) {
+                page.policyURL = SitePath.policy(org.name, policy.id!)
+            }
+        }
+        if let latest, try await database.runReport(runID: latest.id!) != nil {
+            let links = DependencyReportController.links(channel: channel.fullName, mirrorID: mirror.id!, runID: latest.id!)
+            page.reportJSONURL = links.json
+            page.reportCSVURL = links.csv
+        }
         return try services.renderer.response("mirror", page)
     }
 
@@ -166,25 +196,26 @@ extension MirrorsController {
         input.licenseExclude = mirror.licenseExclude.split(whereSeparator: \.isNewline).map(String.init)
         return try await render(
             context, channel: channel, input: input, frequency: Self.frequency(for: mirror.cron), errors: ValidationErrors(), status: .ok,
-            editing: mirror)
+            editing: mirror, policyChoice: mirror.policyID)
     }
 
     @Sendable func update(_ request: Request, context: DepotContext) async throws -> Response {
         let (channel, _) = try await channel(context, .edit)
         let mirror = try await mirror(context, channel: channel)
         let (input, frequency) = Self.input(from: context.form, mode: mirror.mode)
+        let policyChoice = Int64(context.form.text("policy"))
         do {
             let updated = try await MirrorCreation.update(
                 mirror, name: input.name, sourceURL: input.sourceURL, subdirs: input.subdirs, cron: input.cron,
-                exclude: input.exclude, include: input.include, licenseExclude: input.licenseExclude, services: services,
-                actor: context.auditActor)
+                exclude: input.exclude, include: input.include, licenseExclude: input.licenseExclude, policyID: .some(policyChoice),
+                services: services, actor: context.auditActor)
             return Redirect.to(SitePath.channel(channel.fullName, "mirrors"), flash: "Mirror \(updated.name) saved; changes apply from its next run.")
         } catch let error as StoreError {
             var shown = input
             shown.sourceURL = ""
             return try await render(
                 context, channel: channel, input: shown, frequency: frequency, errors: error.validationErrors, status: .badRequest,
-                editing: mirror)
+                editing: mirror, policyChoice: policyChoice)
         }
     }
 

@@ -23,14 +23,8 @@ struct OrgsController {
         router.get("/orgs/:org/audit", use: audit)
     }
 
-    /// The organisation in the path; non-members get 404 so other tenants stay invisible.
     func org(_ context: DepotContext) async throws -> (OrgRecord, Int64) {
-        try context.requireUser()
-        let name = try context.parameters.require("org")
-        guard let org = try await database.org(named: name), let id = org.id, context.principal.isMember(of: id) else {
-            throw AppError.notFound("organisation")
-        }
-        return (org, id)
+        try await services.org(fromPath: context)
     }
 
     // MARK: List and create
@@ -98,6 +92,7 @@ struct OrgsController {
             canAddMembers: p.can(.create, on: .members, in: id), canManageMembers: p.can(.delete, on: .members, in: id),
             membersURL: SitePath.org(org.name, "members"), rolesURL: SitePath.org(org.name, "roles"),
             auditURL: SitePath.org(org.name, "audit"), canSeeAudit: p.can(.view, on: .auditLog, in: id),
+            policiesURL: SitePath.org(org.name, "policies"), canSeePolicies: p.can(.view, on: .policies, in: id),
             newChannelURL: SitePath.newChannel + "?org=\(org.name)", canCreateChannel: p.can(.create, on: .channels, in: id),
             roleOptions: try await roleOptions(org: id, selected: role), formUser: user, errors: FieldErrors(errors))
         return try services.renderer.response("org", page, status: status)

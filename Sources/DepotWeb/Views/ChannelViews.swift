@@ -137,6 +137,12 @@ struct ChannelPage: Sendable {
     // settings form
     let formDescription: String
     let formPrivacy: [SelectOption]
+    /// The channel's policy (Settings tab): the choice, the applied policy's read-only page, and the form's error.
+    var policyOptions: [SelectOption] = []
+    var policyName: String?
+    var policyURL: String?
+    var policyFormURL = ""
+    var policyError: String?
     let errors: FieldErrors
 }
 

@@ -102,6 +102,11 @@ struct MirrorFormPage: Sendable {
     let licences: [Check]
     let typeSwitchURL: String
     let errors: MirrorFieldErrors
+    /// Assign Mirror Policy: "use the channel's policy" or one of the organisation's.
+    var policyOptions: [SelectOption] = []
+    var channelPolicyName: String?
+    var channelPolicyURL: String?
+    var appliedPolicyURL: String?
 }
 
 struct ConfirmMirrorDeletePage: Sendable {
@@ -135,6 +140,7 @@ struct MirrorFieldErrors: Sendable {
     let exclude: String?
     let include: String?
     let licenseExclude: String?
+    let policy: String?
     let form: String?
 
     init(_ errors: ValidationErrors = ValidationErrors()) {
@@ -147,6 +153,7 @@ struct MirrorFieldErrors: Sendable {
         exclude = errors["exclude"]
         include = errors["include"]
         licenseExclude = errors["license_exclude"]
+        policy = errors["policy"]
         form = errors["form"]
     }
 }
@@ -179,15 +186,11 @@ struct RunRow: Sendable {
     }
 }
 
+/// One line of the latest run's filtered summary, linking to View Details narrowed to that reason.
 struct FilteredGroup: Sendable {
-    struct Item: Sendable {
-        let subdir: String
-        let filename: String
-        let detail: String
-    }
     let reason: String
     let count: Int
-    let items: [Item]
+    let url: String
 }
 
 struct MirrorDetailsPage: Sendable {
@@ -201,6 +204,13 @@ struct MirrorDetailsPage: Sendable {
     let filtered: [FilteredGroup]
     let canRun: Bool
     let canManage: Bool
+    /// The policy the next run applies (conda), where it comes from, and its read-only page.
+    var policyName: String?
+    var policySource = ""
+    var policyURL: String?
+    /// Download Dependency Report of the latest run, when it made one.
+    var reportJSONURL: String?
+    var reportCSVURL: String?
 }
 
 struct PackageRow: Sendable {

@@ -36,6 +36,8 @@ struct OrgPage: Sendable {
     let rolesURL: String
     let auditURL: String
     let canSeeAudit: Bool
+    let policiesURL: String
+    let canSeePolicies: Bool
     let newChannelURL: String
     let canCreateChannel: Bool
     let roleOptions: [SelectOption]

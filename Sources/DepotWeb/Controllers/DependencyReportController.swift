@@ -1,0 +1,63 @@
+import DepotCore
+import DepotStore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Download Dependency Report of a run, as JSON or CSV, from the run's pages and the API.
+struct DependencyReportController {
+    let services: AppServices
+    var database: AppDatabase { services.database }
+
+    func addRoutes(to router: RouterGroup<DepotContext>) {
+        for base in ["/channels/:c", "/channels/:c/:s"] {
+            router.get(RouterPath(base + "/-/mirrors/:id/runs/:run/dependency-report.json"), use: { try await page($0, $1, csv: false) })
+            router.get(RouterPath(base + "/-/mirrors/:id/runs/:run/dependency-report.csv"), use: { try await page($0, $1, csv: true) })
+        }
+        router.get("/api/v1/mirrors/:id/runs/:run/dependency-report", use: { try await api($0, $1, csv: false) })
+        router.get("/api/v1/mirrors/:id/runs/:run/dependency-report.csv", use: { try await api($0, $1, csv: true) })
+    }
+
+    /// Where a run's report can be downloaded from its pages, when the run made one.
+    static func links(channel: String, mirrorID: Int64, runID: Int64) -> (json: String, csv: String) {
+        let base = SitePath.channel(channel, "mirrors/\(mirrorID)/runs/\(runID)/dependency-report")
+        return (base + ".json", base + ".csv")
+    }
+
+    @Sendable func page(_ request: Request, _ context: DepotContext, csv: Bool) async throws -> Response {
+        let channel = try await services.channel(fromPath: context)
+        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
+        let mirrorID = try context.parameters.require("id", as: Int64.self)
+        guard let mirror = try await database.mirror(id: mirrorID), mirror.channelID == channel.id else { throw AppError.notFound("mirror") }
+        return try await report(context, mirror: mirror, csv: csv)
+    }
+
+    @Sendable func api(_ request: Request, _ context: DepotContext, csv: Bool) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let mirror = try await database.mirror(id: id), let channel = try await database.channel(id: mirror.channelID) else {
+            throw AppError.notFound("mirror")
+        }
+        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
+        return try await report(context, mirror: mirror, csv: csv)
+    }
+
+    func report(_ context: DepotContext, mirror: MirrorRecord, csv: Bool) async throws -> Response {
+        let runID = try context.parameters.require("run", as: Int64.self)
+        guard let run = try await database.run(id: runID), run.mirrorID == mirror.id else { throw AppError.notFound("run") }
+        guard let json = try await database.runReport(runID: runID) else {
+            throw AppError.notFound("dependency report (this run's policy does not allow by MatchSpec with Include dependencies)")
+        }
+        let name = "\(mirror.name)-run-\(runID)-dependencies"
+        var headers = HTTPFields()
+        headers[.cacheControl] = "private, no-store"
+        if csv {
+            let report = try JSONDecoder().decode(DependencyReport.self, from: Data(json.utf8))
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: report.csv())))
+        }
+        headers[.contentType] = "application/json"
+        headers[.contentDisposition] = "attachment; filename=\"\(name).json\""
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: json)))
+    }
+}
