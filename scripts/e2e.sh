@@ -11,6 +11,7 @@ PY="$ROOT/.venv-e2e/bin/python"
 status=0
 "$PY" Tests/EndToEnd/browser_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/conda_test.py --binary "$ROOT/.build/debug/depot" || status=1
+"$PY" Tests/EndToEnd/policy_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/lifecycle_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/python_test.py --binary "$ROOT/.build/debug/depot" || status=1
 "$PY" Tests/EndToEnd/r_test.py --binary "$ROOT/.build/debug/depot" || status=1

@@ -40,9 +40,17 @@ public struct DependencyReport: Sendable, Equatable, Codable {
     }
 
     public var rules: [Rule]
+    /// Dependency rows left out because the report reached its size limit (0 when complete).
+    public var omittedRows: Int
 
-    public init(rules: [Rule]) {
+    public init(rules: [Rule], omittedRows: Int = 0) {
         self.rules = rules
+        self.omittedRows = omittedRows
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rules
+        case omittedRows = "omitted_rows"
     }
 
     /// One row per matched package, dependency and unresolved spec:
@@ -61,6 +69,9 @@ public struct DependencyReport: Sendable, Equatable, Codable {
             for unresolved in rule.unresolved {
                 row([rule.spec, "unresolved", "", "", "", unresolved.requiredBy, unresolved.spec, unresolved.reason])
             }
+        }
+        if omittedRows > 0 {
+            row(["", "omitted", "", "", "", "", "", "\(omittedRows) more dependency rows were left out: the report holds at most 1,000,000"])
         }
         return out
     }

@@ -54,7 +54,12 @@ public struct PolicyInput: Sendable, Equatable {
         for (field, specs) in [("allow", allow), ("block", block)] {
             if specs.count > Self.maxRules { errors.add(field, "At most \(Self.maxRules) rules.") }
             for (index, spec) in specs.enumerated() {
-                _ = (index, spec) // WIP-MATCHSPEC
+                do {
+                    _ = try MatchSpec(spec)
+                } catch {
+                    errors.add(field, "Line \(index + 1) (“\(spec.prefix(80))”): \(error.message)")
+                    break
+                }
             }
         }
         var licenses: [String] = []

@@ -28,15 +28,36 @@ struct CondaMirrorRun: RunSteps {
         var failures: [String] = []
         var changed = false
         let source = try source
-        for subdir in mirror.subdirList {
-            try Task.checkCancellation()
-            do {
-                changed = try await mirrorSubdir(subdir, source: source, counts: &counts) || changed
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let failure as SubdirFailure {
-                failures.append("\(subdir): \(failure.message)")
-                logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
+        let policy = try await compiledPolicy()
+        counts.policyName = policy?.name
+        if let policy {
+            // A policy looks at every subdir at once (dependencies cross into noarch), so all indexes are read first.
+            var reads: [SubdirRead] = []
+            for subdir in mirror.subdirList {
+                try Task.checkCancellation()
+                do {
+                    reads.append(try await readSubdir(subdir, source: source, conditional: false))
+                } catch let failure as SubdirFailure {
+                    failures.append("\(subdir): \(failure.message)")
+                    logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
+                }
+            }
+            try await progress("Applying policy", "Applying policy \(policy.name) to \(reads.reduce(0) { $0 + $1.candidates.count }) packages")
+            try await apply(policy.compiled, to: &reads, counts: &counts)
+            for read in reads {
+                try Task.checkCancellation()
+                changed = try await applySubdir(read, counts: &counts) || changed
+            }
+        } else {
+            for subdir in mirror.subdirList {
+                try Task.checkCancellation()
+                do {
+                    let read = try await readSubdir(subdir, source: source, conditional: true)
+                    changed = try await applySubdir(read, counts: &counts) || changed
+                } catch let failure as SubdirFailure {
+                    failures.append("\(subdir): \(failure.message)")
+                    logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
+                }
             }
         }
         // `noarch` always exists, empty when nothing is in it.
@@ -50,6 +71,56 @@ struct CondaMirrorRun: RunSteps {
         return failures
     }
 
+    /// The mirror's policy (its own, else its channel's), parsed; a rule that no longer parses fails the run
+    /// rather than mirroring more than the policy meant.
+    func compiledPolicy() async throws -> (name: String, compiled: CompiledPolicy)? {
+        guard let record = try await database.effectivePolicy(mirror: mirror) else { return nil }
+        do {
+            return (record.name, try CompiledPolicy(record.decodedRules))
+        } catch {
+            throw RunFailure("Policy \(record.name) has a rule that cannot be read: \(error.message)")
+        }
+    }
+
+    /// Drops what the policy filters from each subdir's candidates, records why, and stores the dependency report.
+    func apply(_ policy: CompiledPolicy, to reads: inout [SubdirRead], counts: inout AppDatabase.RunCounts) async throws {
+        var packages: [PolicyPackage] = []
+        for read in reads {
+            for (package, record) in zip(read.candidates, read.records) {
+                packages.append(PolicyPackage(subdir: read.subdir, filename: package.filename, record: record))
+            }
+        }
+        let evaluation = PolicyEvaluator.evaluate(policy, packages: packages, source: mirror.sourceURL, now: Int64(Date().timeIntervalSince1970))
+        counts.dependencies = evaluation.dependencyCount
+        var offset = 0
+        for r in reads.indices {
+            let decisions = evaluation.decisions[offset..<(offset + reads[r].candidates.count)]
+            offset += reads[r].candidates.count
+            var kept: [PackageRecord] = []
+            for (package, decision) in zip(reads[r].candidates, decisions) {
+                if let decision {
+                    reads[r].filtered.append(FilteredRecord(
+                        runID: run.id!, subdir: reads[r].subdir, filename: package.filename, reason: decision.reason.rawValue,
+                        detail: String(decision.detail.prefix(500))))
+                } else {
+                    kept.append(package)
+                }
+            }
+            reads[r].candidates = kept
+            reads[r].records = []
+        }
+        if let report = evaluation.report {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let json = String(decoding: try encoder.encode(report), as: UTF8.self)
+            try await database.saveRunReport(runID: run.id!, report: json)
+        }
+        logger.info("policy applied", metadata: [
+            "policy": "\(counts.policyName ?? "")", "packages": "\(packages.count)", "kept": "\(evaluation.keptCount)",
+            "dependencies": "\(evaluation.dependencyCount)",
+        ])
+    }
+
     enum Fetch {
         case body([UInt8], etag: String?, lastModified: String?)
         case notModified
@@ -57,8 +128,8 @@ struct CondaMirrorRun: RunSteps {
     }
 
     /// `repodata.json.zst` first, then `repodata.json`; conditional when a previous run stored validators.
-    func fetchRepodata(_ subdir: String, source: SourceURL) async throws -> Fetch {
-        let state = try await database.upstreamState(mirrorID: mirrorID, subdir: subdir)
+    func fetchRepodata(_ subdir: String, source: SourceURL, conditional: Bool) async throws -> Fetch {
+        let state = conditional ? try await database.upstreamState(mirrorID: mirrorID, subdir: subdir) : nil
         var headers: [(String, String)] = []
         if let etag = state?.etag { headers.append(("If-None-Match", etag)) }
         if let modified = state?.lastModified { headers.append(("If-Modified-Since", modified)) }
@@ -86,24 +157,31 @@ struct CondaMirrorRun: RunSteps {
         }
     }
 
-    /// Answers whether the subdir's published index changed.
-    func mirrorSubdir(_ subdir: String, source: SourceURL, counts: inout AppDatabase.RunCounts) async throws -> Bool {
-        try await progress("Fetching index", "Fetching \(subdir)/repodata.json")
-        let fetched = try await fetchRepodata(subdir, source: source)
-        let existing = try await database.packages(mirrorID: mirrorID, subdir: subdir)
-        var upserts: [PackageRecord] = []
-        var removals: [String] = []
+    /// One subdir's upstream index after the type checks: the packages that may be published.
+    struct SubdirRead {
+        let subdir: String
+        let existing: [String: PackageRecord]
+        /// Packages that passed the type checks, in upstream order; the policy may drop some.
+        var candidates: [PackageRecord] = []
+        /// The parsed record of each candidate (empty when the index was not modified).
+        var records: [CondaRecord] = []
         var filtered: [FilteredRecord] = []
         var validators: UpstreamStateRecord?
+    }
+
+    /// Fetches (conditionally when asked) and reads one subdir's index, applying the type checks.
+    func readSubdir(_ subdir: String, source: SourceURL, conditional: Bool) async throws -> SubdirRead {
+        try await progress("Fetching index", "Fetching \(subdir)/repodata.json")
+        let fetched = try await fetchRepodata(subdir, source: source, conditional: conditional)
+        let existing = try await database.packages(mirrorID: mirrorID, subdir: subdir)
+        var read = SubdirRead(subdir: subdir, existing: existing)
 
         switch fetched {
         case .missing:
             guard subdir == "noarch" else { throw SubdirFailure(message: "\(subdir)/repodata.json was not found upstream") }
-            removals = Array(existing.keys)
         case .notModified:
-            counts.source += existing.count
             // The source URL may have changed (a new token) while the index did not.
-            upserts = existing.values.map { package in
+            read.candidates = existing.values.map { package in
                 var package = package
                 package.upstreamURL = source.appending("\(subdir)/\(package.filename)")
                 return package
@@ -116,12 +194,11 @@ struct CondaMirrorRun: RunSteps {
             } catch {
                 throw SubdirFailure(message: "\(subdir)/repodata.json: \(error)")
             }
-            counts.source += scanned.entries.count
             let others = try await database.filenamesOwnedByOthers(channelID: mirror.channelID, subdir: subdir, mirrorID: mirrorID)
             var seen = Set<String>()
             for entry in scanned.entries {
                 func filter(_ reason: FilterReason, _ detail: String) {
-                    filtered.append(FilteredRecord(runID: run.id!, subdir: subdir, filename: String(entry.filename.prefix(300)), reason: reason.rawValue, detail: detail))
+                    read.filtered.append(FilteredRecord(runID: run.id!, subdir: subdir, filename: String(entry.filename.prefix(300)), reason: reason.rawValue, detail: detail))
                 }
                 guard CondaFilename.isSafe(entry.filename) else {
                     filter(.invalidFilename, "the filename is not a plain file name")
@@ -146,16 +223,28 @@ struct CondaMirrorRun: RunSteps {
                 }
                 guard seen.insert(entry.filename).inserted else { continue }
                 let previous = existing[entry.filename]
-                upserts.append(PackageRecord(
+                read.records.append(record)
+                read.candidates.append(PackageRecord(
                     channelID: mirror.channelID, mirrorID: mirrorID, subdir: subdir, filename: entry.filename,
                     name: record.name, version: record.version, build: record.build, size: record.size,
                     sha256: record.sha256?.lowercased(), md5: record.md5?.lowercased(), record: entry.record, mode: mirror.mode,
                     upstreamURL: source.appending("\(subdir)/\(entry.filename)"),
                     blobSHA256: previous?.sha256 == record.sha256?.lowercased() ? previous?.blobSHA256 : nil))
             }
-            removals = existing.keys.filter { !seen.contains($0) }
-            validators = UpstreamStateRecord(mirrorID: mirrorID, subdir: subdir, etag: etag, lastModified: lastModified)
+            read.validators = UpstreamStateRecord(mirrorID: mirrorID, subdir: subdir, etag: etag, lastModified: lastModified)
         }
+        return read
+    }
+
+    /// Downloads what an active mirror lacks, stores the subdir's packages and publishes its index;
+    /// answers whether the published index changed.
+    func applySubdir(_ read: SubdirRead, counts: inout AppDatabase.RunCounts) async throws -> Bool {
+        let subdir = read.subdir, existing = read.existing
+        var upserts = read.candidates
+        var filtered = read.filtered
+        counts.source += upserts.count + filtered.count
+        let kept = Set(upserts.map(\.filename))
+        var removals = existing.keys.filter { !kept.contains($0) }
 
         if isActive {
             var failed: Set<String> = []
@@ -200,7 +289,7 @@ struct CondaMirrorRun: RunSteps {
             for blob in try await database.unreferencedBlobs(gone) { try? await engine.blobs.remove(sha256: blob) }
         }
         // Validators are stored only once the index built from them is published.
-        if let validators { try await database.saveUpstreamState(validators) }
+        if let validators = read.validators { try await database.saveUpstreamState(validators) }
         return changed
     }
 }
