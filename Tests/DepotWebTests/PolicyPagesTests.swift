@@ -135,6 +135,15 @@ import Testing
             #expect(patched.body.contains("openssl <3") && patched.body.contains("numpy >=1.24"))
             let applied = try await client.api("/api/v1/channels/main", method: .patch, token: token, json: #"{"policy":"secure"}"#)
             #expect(applied.body.contains("\"policy\":\"secure\""))
+            let python = try await client.api(
+                "/api/v1/channels/main/mirrors", method: .post, token: token,
+                json: #"{"name":"py","type":"python","source_url":"https://pypi.example/simple","policy":"secure"}"#)
+            #expect(python.status == .badRequest)
+            #expect(python.body.contains("Policies apply to conda mirrors"))
+            let unknown = try await client.api(
+                "/api/v1/channels/main/mirrors", method: .post, token: token,
+                json: #"{"name":"up","type":"conda","source_url":"https://conda.example/c","policy":"nope"}"#)
+            #expect(unknown.body.contains("no policy named “nope”"))
             let list = try await client.api("/api/v1/policies?org=acme", token: viewerToken)
             #expect(list.body.contains("\"applied_to\":[\"channel main\"]"))
             #expect(try await client.api("/api/v1/policies/\(id)", method: .delete, token: token).status == .conflict)

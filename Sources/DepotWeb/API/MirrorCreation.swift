@@ -15,6 +15,9 @@ enum MirrorCreation {
         return policy.id
     }
 
+    static let policyOnlyForConda = StoreError.invalid(ValidationErrors(
+        field: "policy", message: "Policies apply to conda mirrors; Std Python and Std R mirrors use their exclude and include filters."))
+
     static func create(
         _ input: MirrorInput, in channel: ChannelRecord, policyID: Int64? = nil, services: AppServices, actor: AuditActor
     ) async throws -> MirrorRecord {
@@ -30,7 +33,8 @@ enum MirrorCreation {
         record.include = valid.include
         record.licenseExclude = valid.licenseExclude.joined(separator: "\n")
         record.nextRunAt = Scheduler.nextRun(cron: valid.cron, after: Date())
-        record.policyID = valid.type == .conda ? policyID : nil
+        if policyID != nil && valid.type != .conda { throw Self.policyOnlyForConda }
+        record.policyID = policyID
         let mirror = try await services.database.createMirror(record, by: actor)
         if input.runNow {
             try await services.mirrors.enqueue(mirrorID: mirror.id!, trigger: "run now by \(actor.name)")
@@ -54,6 +58,7 @@ enum MirrorCreation {
         switch input.validate() {
         case .failure(let errors): throw StoreError.invalid(errors)
         case .success(let valid):
+            if valid.type != .conda, case .some(.some) = policyID { throw Self.policyOnlyForConda }
             let updated = try await services.database.updateMirror(
                 id: mirror.id!, name: valid.name, sourceURL: keepSource ? nil : valid.source.value, subdirs: valid.subdirs,
                 cron: valid.cron, nextRunAt: Scheduler.nextRun(cron: valid.cron, after: Date()), exclude: valid.exclude,
