@@ -146,10 +146,22 @@ import Testing
         #expect(record.uploadedAt == 1_500_000_000)
     }
 
-    @Test func subdirSelection() throws {
+    @Test func subdirSelectionAlwaysKeepsNoarch() throws {
         let packages = [Self.pkg("a", "1", subdir: "linux-64"), Self.pkg("a", "1", subdir: "win-64"), Self.pkg("b", "1", subdir: "noarch")]
-        let evaluation = try Self.evaluate(PolicyRules(subdirs: ["linux-64", "noarch"]), packages)
-        #expect(evaluation.decisions.map { $0?.reason } == [nil, .subdirNotSelected, nil])
+        for subdirs in [["linux-64", "noarch"], ["linux-64"]] {
+            let evaluation = try Self.evaluate(PolicyRules(subdirs: subdirs), packages)
+            #expect(evaluation.decisions.map { $0?.reason } == [nil, .subdirNotSelected, nil], "\(subdirs)")
+            #expect(evaluation.decisions[1]?.detail == "the policy keeps linux-64, noarch")
+        }
+    }
+
+    @Test func licenceExpressionsAreSplitIntoIdentifiers() throws {
+        let packages = [
+            Self.pkg("a", "1", license: "MIT AND AGPL-3.0-only"), Self.pkg("b", "1", license: "(MIT OR AGPL-3.0-or-later)"),
+            Self.pkg("c", "1", license: "Apache-2.0 WITH LLVM-exception"), Self.pkg("d", "1", license: "LGPL-2.1-or-later"),
+        ]
+        let evaluation = try Self.evaluate(PolicyRules(licenseBlock: ["AGPL*", "GPL-3.0*"]), packages)
+        #expect(evaluation.decisions.map { $0?.reason } == [.license, .license, nil, nil])
     }
 
     @Test func channelPartMustNameTheSource() throws {
@@ -158,6 +170,47 @@ import Testing
         #expect(here.decisions == [nil])
         let elsewhere = try Self.evaluate(PolicyRules(allow: ["bioconda::pandas"]), packages)
         #expect(elsewhere.decisions.map { $0?.reason } == [.notAllowed])
+        let cases: [(source: String, channel: String, matches: Bool)] = [
+            ("https://conda.anaconda.org/conda-forge/label/main", "conda-forge", true),
+            ("https://conda.anaconda.org/conda-forge/label/main/", "main", true),
+            ("https://depot.example/api/repo/team/ml", "ml", true),
+            ("https://depot.example/t/dpt_x/api/repo/ml", "dpt_x", false),
+            ("https://repo.anaconda.com/pkgs/main", "defaults", true),
+            ("https://mirror.example/pkgs/main", "defaults", false),
+            ("https://conda.anaconda.org/bioconda", "conda-forge", false),
+        ]
+        for item in cases {
+            let evaluation = try Self.evaluate(PolicyRules(allow: ["\(item.channel)::pandas"]), packages, source: item.source)
+            #expect((evaluation.decisions == [nil]) == item.matches, "\(item.channel) in \(item.source)")
+        }
+    }
+
+    @Test func dependenciesThatNamePatternsAreUnresolvedNotEverything() throws {
+        let packages = [Self.pkg("a", "1", depends: ["*", "py*", "b"]), Self.pkg("b", "1"), Self.pkg("python", "3.12"), Self.pkg("zlib", "1")]
+        let evaluation = try Self.evaluate(PolicyRules(allow: ["a"], includeDependencies: true), packages)
+        #expect(Self.kept(evaluation, packages) == ["a-1", "b-1"])
+        let unresolved = try #require(evaluation.report?.rules.first?.unresolved)
+        #expect(unresolved.map(\.spec) == ["*", "py*"])
+        #expect(unresolved.allSatisfy { $0.reason == "the dependency names a pattern, not a package" })
+    }
+
+    @Test func sharedUnresolvedSpecsAreListedOncePerRuleWithHowManyNeedThem() throws {
+        let packages = [Self.pkg("a", "1", depends: ["ghost"]), Self.pkg("a", "2", depends: ["ghost"]), Self.pkg("a", "3", depends: ["ghost"])]
+        let evaluation = try Self.evaluate(PolicyRules(allow: ["a"], includeDependencies: true), packages)
+        let unresolved = try #require(evaluation.report?.rules.first?.unresolved)
+        #expect(unresolved.count == 1)
+        #expect(unresolved[0].reason.hasSuffix("(needed by 3 packages; the first is listed)"))
+    }
+
+    @Test func severalRulesEachListTheirOwnClosure() throws {
+        let packages = [
+            Self.pkg("a", "1", depends: ["core"]), Self.pkg("b", "1", depends: ["core", "extra"]),
+            Self.pkg("core", "1"), Self.pkg("extra", "1"),
+        ]
+        let evaluation = try Self.evaluate(PolicyRules(allow: ["a", "b"], includeDependencies: true), packages)
+        let rules = try #require(evaluation.report?.rules)
+        #expect(rules.map { $0.dependencies.map(\.name) } == [["core"], ["core", "extra"]])
+        #expect(evaluation.dependencyCount == 2)
     }
 
     @Test func reportCSVQuotesAndDefusesFormulas() {
@@ -170,6 +223,8 @@ import Testing
         #expect(lines[1] == "\"numpy >=1.24,<2\",matched,linux-64/numpy-1.26-0.conda,,,,,")
         #expect(lines[2].hasSuffix(",'=cmd|x,"))
         #expect(lines[3].hasSuffix("ghost,\"no package named “ghost”, anywhere\""))
+        #expect(DependencyReport.quote("\t=1+1") == "'\t=1+1")
+        #expect(DependencyReport(rules: [], truncated: true).csv().contains(",truncated,"))
     }
 
     @Test func policyInputNamesTheBadLine() {

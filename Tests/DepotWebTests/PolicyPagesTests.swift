@@ -127,7 +127,7 @@ import Testing
             #expect(created.status == .created)
             #expect(created.body.contains("\"include_dependencies\":true"))
             let bad = try await client.api("/api/v1/policies", method: .post, token: token, json: #"{"org":"acme","name":"x","allow":["numpy >=="]}"#)
-            #expect(bad.status == .unprocessableContent || bad.status == .badRequest)
+            #expect(bad.status == .badRequest)
             #expect(bad.body.contains("Line 1"))
             let id = try #require(try await app.database.policies(org: org.id!).first?.id)
             let patched = try await client.api("/api/v1/policies/\(id)", method: .patch, token: token, json: #"{"block":["openssl <3"]}"#)
@@ -149,6 +149,66 @@ import Testing
             #expect(try await client.api("/api/v1/policies/\(id)", method: .delete, token: token).status == .conflict)
             #expect(try await client.api("/api/v1/channels/main", method: .patch, token: token, json: #"{"policy":""}"#).status == .ok)
             #expect(try await client.api("/api/v1/policies/\(id)", method: .delete, token: token).status == .noContent)
+        }
+    }
+
+    @Test func anotherOrganisationsPoliciesAreInvisible() async throws {
+        let app = try await TestApp()
+        let a = try await app.org("org-a"), b = try await app.org("org-b")
+        try await app.user("owner-a", role: .owner, in: a)
+        try await app.user("owner-b", role: .owner, in: b)
+        try await app.user("channel-editor", role: .contributor, in: b)
+        let secret = try await app.database.createPolicy(org: a.id!, try PolicyInput(name: "secret", allow: ["numpy"]).validate().get(), by: .system)
+        let channelB = try await app.channel("bee", in: b, privacy: "public")
+        let mirrorB = try await app.database.createMirror(
+            MirrorRecord(channelID: channelB.id!, name: "up", type: "conda", mode: "active", sourceURL: "http://127.0.0.1:9/c",
+                         subdirs: ["noarch"], cron: "0 0 1 * *"), by: .system)
+        let tokenB = try await TokenMinter.mint(database: app.database, user: try await app.database.user(named: "owner-b")!, name: "t", by: .system)
+        try await app.run { client in
+            let browser = Browser(client)
+            try await browser.login("owner-b")
+            for path in ["/orgs/org-a/policies", "/orgs/org-a/policies/\(secret.id!)", "/orgs/org-a/policies/\(secret.id!)/edit",
+                         "/orgs/org-b/policies/\(secret.id!)", "/orgs/org-b/policies/\(secret.id!)/edit"] {
+                #expect(try await browser.get(path).status == .notFound, "GET \(path)")
+            }
+            for path in ["/orgs/org-a/policies/\(secret.id!)/edit", "/orgs/org-a/policies/\(secret.id!)/delete",
+                         "/orgs/org-b/policies/\(secret.id!)/delete"] {
+                #expect(try await browser.post(path, [("name", "stolen")]).status == .notFound, "POST \(path)")
+            }
+            #expect(try await browser.post("/channels/bee/-/policy", [("policy", String(secret.id!))]).status == .badRequest)
+            let form = try await browser.post(
+                "/channels/bee/-/mirrors/\(mirrorB.id!)/edit", [("name", "up"), ("subdirs", "noarch"), ("frequency", "monthly"), ("policy", String(secret.id!))])
+            #expect(form.status == .badRequest)
+            #expect(try await app.database.mirror(id: mirrorB.id!)?.policyID == nil)
+            // The form without a CSRF token changes nothing.
+            let forged = try await browser.post("/channels/bee/-/policy", [("policy", "")], csrf: "wrong")
+            #expect(forged.status == .forbidden)
+
+            #expect(try await client.api("/api/v1/policies/\(secret.id!)", token: tokenB).status == .notFound)
+            #expect(try await client.api("/api/v1/policies/\(secret.id!)", method: .patch, token: tokenB, json: #"{"allow":["*"]}"#).status == .notFound)
+            #expect(try await client.api("/api/v1/policies/\(secret.id!)", method: .delete, token: tokenB).status == .notFound)
+            #expect(!(try await client.api("/api/v1/policies?org=org-a", token: tokenB).body.contains("secret")))
+            #expect(try await client.api("/api/v1/policies", method: .post, token: tokenB, json: #"{"org":"org-a","name":"x"}"#).status == .badRequest)
+            #expect(try await app.database.policy(id: secret.id!)?.decodedRules == PolicyRules(allow: ["numpy"]))
+
+            // A public channel's policy name is only for those who may view the organisation's policies.
+            let mine = try await app.database.createPolicy(org: b.id!, try PolicyInput(name: "internal-name").validate().get(), by: .system)
+            _ = try await app.database.setChannelPolicy(channelID: channelB.id!, policyID: mine.id, by: .system)
+            #expect(!(try await client.api("/api/v1/channels/bee").body.contains("internal-name")))
+            #expect(try await client.api("/api/v1/channels/bee", token: tokenB).body.contains("\"policy\":\"internal-name\""))
+        }
+    }
+
+    @Test func aChannelPatchWithABadPolicyChangesNothing() async throws {
+        let app = try await TestApp()
+        let org = try await app.org("acme")
+        try await app.user("owner", role: .owner, in: org)
+        _ = try await app.channel("main", in: org)
+        let token = try await TokenMinter.mint(database: app.database, user: try await app.database.user(named: "owner")!, name: "t", by: .system)
+        try await app.run { client in
+            let answer = try await client.api("/api/v1/channels/main", method: .patch, token: token, json: #"{"description":"changed","policy":"nope"}"#)
+            #expect(answer.status == .badRequest)
+            #expect(try await app.database.channel(fullName: "main")?.description == "")
         }
     }
 }

@@ -346,6 +346,8 @@ public struct MatchSpec: Sendable, Hashable, CustomStringConvertible {
             var bodyEnd = count
             var brackets: Range<Int>?
             var index = 0
+            // Where the next `$` is after a `^`; once none is left, later `^`s do not look again (linear time).
+            var noDollarFrom = count
             scan: while index < count {
                 switch characters[index] {
                 case "#":
@@ -353,9 +355,10 @@ public struct MatchSpec: Sendable, Hashable, CustomStringConvertible {
                     break scan
                 case "^":
                     // A regular expression may hold `[`, `]` and `#`: skip to its `$`.
-                    if let dollar = characters[(index + 1)...].firstIndex(of: "$") {
+                    if index + 1 < noDollarFrom, let dollar = characters[(index + 1)...].firstIndex(of: "$") {
                         index = dollar + 1
                     } else {
+                        noDollarFrom = min(noDollarFrom, index + 1)
                         index += 1
                     }
                 case "]":

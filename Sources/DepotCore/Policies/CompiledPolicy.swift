@@ -16,25 +16,37 @@ public struct CompiledPolicy: Sendable {
         subdirs = Set(rules.subdirs)
     }
 
-    /// The licence pattern that blocks a record, `"no licence given"` when that is blocked, or nil.
+    /// The licence pattern that blocks a record, `"no licence given"` when that is blocked, or nil. A pattern
+    /// is tried on the whole licence text, on the licence family, and on each identifier of an SPDX
+    /// expression (`MIT AND AGPL-3.0-only` is blocked by `AGPL*`; so is `MIT OR AGPL-3.0-only`: a
+    /// mirror cannot know which alternative its users take).
     func blockedLicense(license: String?, family: String?) -> String? {
         let given = [license, family].compactMap { $0?.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if given.isEmpty { return rules.blockMissingLicense ? "no licence given" : nil }
+        let identifiers = (license ?? "").split(whereSeparator: { " \t(),;/".contains($0) })
+            .map(String.init).filter { !["AND", "OR", "WITH"].contains($0.uppercased()) }
+        let candidates = given + identifiers
         for (index, pattern) in licensePatterns.enumerated() {
-            for value in given where NamePatterns.wildcardMatch(pattern: pattern, name: Array(value.lowercased().unicodeScalars)) {
-                return "\(rules.licenseBlock[index]) (the package says “\(value)”)"
+            for value in candidates where NamePatterns.wildcardMatch(pattern: pattern, name: Array(value.lowercased().unicodeScalars)) {
+                return "\(rules.licenseBlock[index]) (the package says “\(given[0])”)"
             }
         }
         return nil
     }
 
-    /// Whether a spec's `channel::` part (if any) names the mirror's source: its last path component
-    /// (`conda-forge` for `https://conda.anaconda.org/conda-forge/`) or the whole URL.
+    /// Whether a spec's `channel::` part (if any) names the mirror's source: the whole URL, or the channel
+    /// name in it — the last path segment (`conda-forge` for `https://conda.anaconda.org/conda-forge/`,
+    /// `main` for another Depot's `…/api/repo/main`), the segment before `/label/<label>`, and `defaults`
+    /// for Anaconda's `repo.anaconda.com/pkgs/…`.
     static func channelMatches(_ spec: MatchSpec, source: String?) -> Bool {
         guard let wanted = spec.channel?.lowercased() else { return true }
         guard let source = source?.lowercased() else { return false }
         let trimmed = source.hasSuffix("/") ? String(source.dropLast()) : source
         if wanted == trimmed { return true }
-        return trimmed.split(separator: "/").last.map(String.init) == wanted
+        let segments = trimmed.split(separator: "/").map(String.init)
+        if segments.last == wanted { return true }
+        if segments.count >= 3, segments[segments.count - 2] == "label", segments[segments.count - 3] == wanted { return true }
+        if wanted == "defaults", segments.count >= 2, segments[1] == "repo.anaconda.com", segments.dropFirst(2).first == "pkgs" { return true }
+        return false
     }
 }

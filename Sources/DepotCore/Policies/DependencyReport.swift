@@ -40,17 +40,12 @@ public struct DependencyReport: Sendable, Equatable, Codable {
     }
 
     public var rules: [Rule]
-    /// Dependency rows left out because the report reached its size limit (0 when complete).
-    public var omittedRows: Int
+    /// True when the report reached its size limit and later dependency rows are not listed.
+    public var truncated: Bool
 
-    public init(rules: [Rule], omittedRows: Int = 0) {
+    public init(rules: [Rule], truncated: Bool = false) {
         self.rules = rules
-        self.omittedRows = omittedRows
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case rules
-        case omittedRows = "omitted_rows"
+        self.truncated = truncated
     }
 
     /// One row per matched package, dependency and unresolved spec:
@@ -70,8 +65,8 @@ public struct DependencyReport: Sendable, Equatable, Codable {
                 row([rule.spec, "unresolved", "", "", "", unresolved.requiredBy, unresolved.spec, unresolved.reason])
             }
         }
-        if omittedRows > 0 {
-            row(["", "omitted", "", "", "", "", "", "\(omittedRows) more dependency rows were left out: the report holds at most 1,000,000"])
+        if truncated {
+            row(["", "truncated", "", "", "", "", "", "the report reached its limit of 250,000 dependency rows; later rows are not listed"])
         }
         return out
     }
@@ -80,7 +75,7 @@ public struct DependencyReport: Sendable, Equatable, Codable {
     /// prefixed with `'` so a spreadsheet does not run it as a formula.
     static func quote(_ field: String) -> String {
         var field = field
-        if let first = field.first, "=+-@".contains(first) { field = "'" + field }
+        if let first = field.first, "=+-@\t\r".contains(first) { field = "'" + field }
         guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -93,8 +93,9 @@ public struct PolicyEvaluator {
     /// rule or a dependency asks for it.
     mutating func applyHardRules() {
         if !policy.subdirs.isEmpty {
-            let kept = policy.rules.subdirs.joined(separator: ", ")
-            for (index, package) in packages.enumerated() where !policy.subdirs.contains(package.subdir) {
+            // noarch is always kept: every platform's packages depend on it.
+            let kept = (policy.rules.subdirs + (policy.subdirs.contains("noarch") ? [] : ["noarch"])).joined(separator: ", ")
+            for (index, package) in packages.enumerated() where !policy.subdirs.contains(package.subdir) && package.subdir != "noarch" {
                 blocked[index] = .init(reason: .subdirNotSelected, detail: "the policy keeps \(kept)")
             }
         }
@@ -168,6 +169,11 @@ public struct PolicyEvaluator {
     /// noarch (a noarch package's dependencies may be in any mirrored subdir). Nil for virtual packages (`__glibc`).
     mutating func resolve(_ entry: String, from subdir: String) -> Int32? {
         if entry.hasPrefix("__") { return nil }
+        if entry.utf8.count > PolicyInput.maxSpecLength {
+            let id = Int32(groups.count)
+            groups.append(Group(spec: String(entry.prefix(80)) + "…", matches: [], unresolved: "the spec is longer than \(PolicyInput.maxSpecLength) characters"))
+            return id
+        }
         let pool = subdir == "noarch" ? "*" : subdir
         let poolNumber: Int
         if let known = pools[pool] {
@@ -186,6 +192,9 @@ public struct PolicyEvaluator {
         switch parsed {
         case .failure(let error):
             group = Group(spec: entry, matches: [], unresolved: "the spec cannot be read: \(error.message)")
+        case .success(let spec) where spec.exactName == nil:
+            // A dependency names one package; a pattern here would pull in whole swathes of the channel.
+            group = Group(spec: entry, matches: [], unresolved: "the dependency names a pattern, not a package")
         case .success(let spec):
             if spec.exactName?.hasPrefix("__") == true { return nil }
             var matches: [Int32] = []
@@ -224,7 +233,7 @@ public struct PolicyEvaluator {
     }
 
     /// Most dependency rows a report holds (over all rules); beyond it the report says how many it left out.
-    static let maxReportRows = 1_000_000
+    static let maxReportRows = 250_000
 
     /// Walks the dependency graph from each rule's own matches; each package appears once per rule, with the
     /// first package found to require it. An unresolved spec appears once per rule, with the first package
@@ -242,7 +251,7 @@ public struct PolicyEvaluator {
         var walked = [Int32](repeating: -1, count: groups.count)
         var rules: [DependencyReport.Rule] = []
         var rows = 0
-        var omitted = 0
+        var truncated = false
         for (number, ruleRoots) in roots.enumerated() {
             let stamp = Int32(number)
             var rule = DependencyReport.Rule(spec: policy.allow[number].description, matched: [], dependencies: [], unresolved: [])
@@ -255,7 +264,7 @@ public struct PolicyEvaluator {
                 queue.append(index)
             }
             var next = 0
-            while next < queue.count {
+            walk: while next < queue.count {
                 let index = queue[next]
                 next += 1
                 for groupID in adjacency[Int(index)] {
@@ -272,12 +281,12 @@ public struct PolicyEvaluator {
                     guard walked[Int(groupID)] != stamp else { continue }
                     walked[Int(groupID)] = stamp
                     for match in group.matches where seen[Int(match)] != stamp {
+                        guard rows < Self.maxReportRows else {
+                            truncated = true
+                            break walk
+                        }
                         seen[Int(match)] = stamp
                         queue.append(match)
-                        guard rows < Self.maxReportRows else {
-                            omitted += 1
-                            continue
-                        }
                         rows += 1
                         let package = packages[Int(match)]
                         rule.dependencies.append(.init(
@@ -291,7 +300,7 @@ public struct PolicyEvaluator {
             }
             rules.append(rule)
         }
-        return DependencyReport(rules: rules, omittedRows: omitted)
+        return DependencyReport(rules: rules, truncated: truncated)
     }
 }
 

@@ -36,6 +36,10 @@ public struct PolicyInput: Sendable, Equatable {
     }
 
     public static let maxRules = 1_000
+    /// Longest MatchSpec accepted (conda's longest real specs are well under 200 characters).
+    public static let maxSpecLength = 500
+    public static let maxLicensePatterns = 200
+    public static let maxSubdirs = 64
 
     public struct Valid: Sendable, Equatable {
         public let name: String
@@ -52,8 +56,15 @@ public struct PolicyInput: Sendable, Equatable {
         let allow = allow.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let block = block.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for (field, specs) in [("allow", allow), ("block", block)] {
-            if specs.count > Self.maxRules { errors.add(field, "At most \(Self.maxRules) rules.") }
+            if specs.count > Self.maxRules {
+                errors.add(field, "At most \(Self.maxRules) rules.")
+                continue
+            }
             for (index, spec) in specs.enumerated() {
+                if spec.count > Self.maxSpecLength {
+                    errors.add(field, "Line \(index + 1) is longer than \(Self.maxSpecLength) characters.")
+                    break
+                }
                 do {
                     _ = try MatchSpec(spec)
                 } catch {
@@ -63,20 +74,22 @@ public struct PolicyInput: Sendable, Equatable {
             }
         }
         var licenses: [String] = []
-        for pattern in licenseBlock.map({ $0.trimmingCharacters(in: .whitespaces) }) where !pattern.isEmpty {
+        var seenLicenses = Set<String>()
+        if licenseBlock.count > Self.maxLicensePatterns { errors.add("license_block", "At most \(Self.maxLicensePatterns) licence patterns.") }
+        for pattern in licenseBlock.prefix(Self.maxLicensePatterns).map({ $0.trimmingCharacters(in: .whitespaces) }) where !pattern.isEmpty {
             if pattern.count > 100 || pattern.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                 errors.add("license_block", "“\(pattern.prefix(40))” is not a licence name or pattern.")
-            } else if !licenses.contains(pattern) {
+            } else if seenLicenses.insert(pattern).inserted {
                 licenses.append(pattern)
             }
         }
         var days: Int?
         let daysText = coolingOffDays.trimmingCharacters(in: .whitespaces)
         if !daysText.isEmpty {
-            if let value = Int(daysText), (1...3650).contains(value) {
-                days = value
+            if let value = Int(daysText), (0...3650).contains(value) {
+                days = value == 0 ? nil : value
             } else {
-                errors.add("cooling_off_days", "Give a whole number of days from 1 to 3650, or leave it empty.")
+                errors.add("cooling_off_days", "Give a whole number of days from 1 to 3650, or leave it empty (0 also means none).")
             }
         }
         var before: String?
@@ -89,7 +102,8 @@ public struct PolicyInput: Sendable, Equatable {
             }
         }
         var subdirs: [String] = []
-        for subdir in self.subdirs.map({ $0.trimmingCharacters(in: .whitespaces) }) where !subdir.isEmpty {
+        if self.subdirs.count > Self.maxSubdirs { errors.add("subdirs", "At most \(Self.maxSubdirs) subdirs.") }
+        for subdir in self.subdirs.prefix(Self.maxSubdirs).map({ $0.trimmingCharacters(in: .whitespaces) }) where !subdir.isEmpty {
             guard CondaFilename.isSubdir(subdir) else {
                 errors.add("subdirs", "“\(subdir.prefix(40))” is not a conda subdir name like linux-64 or noarch.")
                 continue

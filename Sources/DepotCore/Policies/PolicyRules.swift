@@ -32,6 +32,23 @@ public struct PolicyRules: Sendable, Equatable, Codable {
         self.subdirs = subdirs
     }
 
+    enum CodingKeys: String, CodingKey {
+        case allow, block, includeDependencies, licenseBlock, blockMissingLicense, coolingOffDays, excludeBefore, subdirs
+    }
+
+    /// Every field is optional in stored JSON, so rules saved before a field existed still read.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        allow = try c.decodeIfPresent([String].self, forKey: .allow) ?? []
+        block = try c.decodeIfPresent([String].self, forKey: .block) ?? []
+        includeDependencies = try c.decodeIfPresent(Bool.self, forKey: .includeDependencies) ?? false
+        licenseBlock = try c.decodeIfPresent([String].self, forKey: .licenseBlock) ?? []
+        blockMissingLicense = try c.decodeIfPresent(Bool.self, forKey: .blockMissingLicense) ?? false
+        coolingOffDays = try c.decodeIfPresent(Int.self, forKey: .coolingOffDays)
+        excludeBefore = try c.decodeIfPresent(String.self, forKey: .excludeBefore)
+        subdirs = try c.decodeIfPresent([String].self, forKey: .subdirs) ?? []
+    }
+
     /// A dependency report exists only for policies that allow by MatchSpec and include dependencies.
     public var offersDependencyReport: Bool { !allow.isEmpty && includeDependencies }
 

@@ -31,6 +31,9 @@ struct CondaMirrorRun: RunSteps {
         let policy = try await compiledPolicy()
         counts.policyName = policy?.name
         if let policy {
+            // What the channel holds depends on the policy, not only on the upstream: a later run without
+            // it must read the indexes in full rather than be told "not modified".
+            try await database.clearUpstreamState(mirrorID: mirrorID)
             // A policy looks at every subdir at once (dependencies cross into noarch), so all indexes are read first.
             var reads: [SubdirRead] = []
             for subdir in mirror.subdirList {
@@ -42,11 +45,17 @@ struct CondaMirrorRun: RunSteps {
                     logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
                 }
             }
-            try await progress("Applying policy", "Applying policy \(policy.name) to \(reads.reduce(0) { $0 + $1.candidates.count }) packages")
-            try await apply(policy.compiled, to: &reads, counts: &counts)
-            for read in reads {
-                try Task.checkCancellation()
-                changed = try await applySubdir(read, counts: &counts) || changed
+            // Dependencies cross subdirs, so a subdir that could not be read leaves the others unknowable:
+            // nothing is applied and the channel keeps serving what it had.
+            if failures.isEmpty {
+                try await progress("Applying policy", "Applying policy \(policy.name) to \(reads.reduce(0) { $0 + $1.candidates.count }) packages")
+                try await apply(policy.compiled, to: &reads, counts: &counts)
+                for read in reads {
+                    try Task.checkCancellation()
+                    changed = try await applySubdir(read, counts: &counts) || changed
+                }
+            } else {
+                failures.append("nothing was applied: the policy needs every subdir's index")
             }
         } else {
             for subdir in mirror.subdirList {
@@ -75,8 +84,14 @@ struct CondaMirrorRun: RunSteps {
     /// rather than mirroring more than the policy meant.
     func compiledPolicy() async throws -> (name: String, compiled: CompiledPolicy)? {
         guard let record = try await database.effectivePolicy(mirror: mirror) else { return nil }
+        let rules: PolicyRules
         do {
-            return (record.name, try CompiledPolicy(record.decodedRules))
+            rules = try record.storedRules()
+        } catch {
+            throw RunFailure("Policy \(record.name) could not be read from the database (\(error)); nothing was changed")
+        }
+        do {
+            return (record.name, try CompiledPolicy(rules))
         } catch {
             throw RunFailure("Policy \(record.name) has a rule that cannot be read: \(error.message)")
         }
@@ -86,6 +101,9 @@ struct CondaMirrorRun: RunSteps {
     func apply(_ policy: CompiledPolicy, to reads: inout [SubdirRead], counts: inout AppDatabase.RunCounts) async throws {
         var packages: [PolicyPackage] = []
         for read in reads {
+            guard read.records.count == read.candidates.count else {
+                throw RunFailure("\(read.subdir): the index was not read in full, so the policy cannot be applied")
+            }
             for (package, record) in zip(read.candidates, read.records) {
                 packages.append(PolicyPackage(subdir: read.subdir, filename: package.filename, record: record))
             }
@@ -135,7 +153,7 @@ struct CondaMirrorRun: RunSteps {
         if let modified = state?.lastModified { headers.append(("If-Modified-Since", modified)) }
         do {
             let zst = try await engine.client.fetch(source.appending("\(subdir)/repodata.json.zst"), headers: headers, limit: Self.maxIndexBytes)
-            if zst.status == 304 { return .notModified }
+            if zst.status == 304 { return try notModified(headers, "\(subdir)/repodata.json.zst") }
             if zst.status == 200 {
                 do {
                     let bytes = try Zstd.decompress(zst.body, limit: Self.maxIndexBytes)
@@ -147,7 +165,7 @@ struct CondaMirrorRun: RunSteps {
             let json = try await engine.client.fetch(source.appending("\(subdir)/repodata.json"), headers: headers, limit: Self.maxIndexBytes)
             switch json.status {
             case 200: return .body(json.body, etag: json.etag, lastModified: json.lastModified)
-            case 304: return .notModified
+            case 304: return try notModified(headers, "\(subdir)/repodata.json")
             case 404: return .missing
             case 401, 403: throw SubdirFailure(message: "the upstream refused access to \(subdir)/repodata.json (HTTP \(json.status)); check the token in the source URL")
             default: throw SubdirFailure(message: "\(subdir)/repodata.json answered HTTP \(json.status)")
@@ -155,6 +173,14 @@ struct CondaMirrorRun: RunSteps {
         } catch let error as UpstreamError {
             throw SubdirFailure(message: error.description)
         }
+    }
+
+    /// A 304 is believed only when the request was conditional.
+    func notModified(_ headers: [(String, String)], _ path: String) throws -> Fetch {
+        guard !headers.isEmpty else {
+            throw SubdirFailure(message: "\(path) answered 304 Not Modified to a request that was not conditional")
+        }
+        return .notModified
     }
 
     /// One subdir's upstream index after the type checks: the packages that may be published.
@@ -231,7 +257,7 @@ struct CondaMirrorRun: RunSteps {
                     upstreamURL: source.appending("\(subdir)/\(entry.filename)"),
                     blobSHA256: previous?.sha256 == record.sha256?.lowercased() ? previous?.blobSHA256 : nil))
             }
-            read.validators = UpstreamStateRecord(mirrorID: mirrorID, subdir: subdir, etag: etag, lastModified: lastModified)
+            if conditional { read.validators = UpstreamStateRecord(mirrorID: mirrorID, subdir: subdir, etag: etag, lastModified: lastModified) }
         }
         return read
     }

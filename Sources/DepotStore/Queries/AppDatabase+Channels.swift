@@ -16,7 +16,7 @@ public struct ChannelInput: Sendable, Equatable {
 
     public static let maxDescription = 2000
 
-    func validate(checkName: Bool) -> ValidationErrors {
+    public func validate(checkName: Bool) -> ValidationErrors {
         var errors = ValidationErrors()
         if checkName, let message = NameRules.checkSlug(name, what: "channel") { errors.add("name", message) }
         if description.count > Self.maxDescription {

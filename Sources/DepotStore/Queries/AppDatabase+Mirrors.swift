@@ -166,6 +166,13 @@ extension AppDatabase {
         try await reader.read { db in try UpstreamStateRecord.fetchOne(db, key: ["mirrorID": mirrorID, "subdir": subdir]) }
     }
 
+    /// Forgets the validators of every subdir, so the next run reads each index in full.
+    public func clearUpstreamState(mirrorID: Int64) async throws {
+        try await writer.write { db in
+            _ = try UpstreamStateRecord.filter(Column("mirrorID") == mirrorID).deleteAll(db)
+        }
+    }
+
     public func saveUpstreamState(_ state: UpstreamStateRecord) async throws {
         try await writer.write { db in
             var state = state

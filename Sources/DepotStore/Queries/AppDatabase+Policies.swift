@@ -138,6 +138,21 @@ extension AppDatabase {
         }
     }
 
+    public func hasRunReport(runID: Int64) async throws -> Bool {
+        try await reader.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run_reports WHERE runID = ?)", arguments: [runID]) ?? false
+        }
+    }
+
+    /// The newest run of the mirror that made a dependency report.
+    public func latestReportRun(mirrorID: Int64) async throws -> Int64? {
+        try await reader.read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT r.runID FROM run_reports r JOIN mirror_runs m ON m.id = r.runID WHERE m.mirrorID = ? ORDER BY r.runID DESC LIMIT 1",
+                arguments: [mirrorID])
+        }
+    }
+
     /// The report's JSON, when the run made one.
     public func runReport(runID: Int64) async throws -> String? {
         try await reader.read { db in try String.fetchOne(db, sql: "SELECT report FROM run_reports WHERE runID = ?", arguments: [runID]) }

@@ -30,9 +30,14 @@ public struct PolicyRecord: Codable, Sendable, Equatable, FetchableRecord, Mutab
         updatedAt = now
     }
 
-    /// The stored rules; a row that cannot be read gives rules that allow nothing rather than everything.
+    /// The stored rules, for pages; a row that cannot be read shows as rules that allow nothing. Runs use
+    /// `storedRules()`, which fails instead.
     public var decodedRules: PolicyRules {
-        (try? JSONDecoder().decode(PolicyRules.self, from: Data(rules.utf8))) ?? PolicyRules(block: ["*"])
+        (try? storedRules()) ?? PolicyRules(block: ["*"])
+    }
+
+    public func storedRules() throws -> PolicyRules {
+        try JSONDecoder().decode(PolicyRules.self, from: Data(rules.utf8))
     }
 
     static func encode(_ rules: PolicyRules) -> String {

@@ -140,7 +140,9 @@ struct APIController {
         let subs = channel.isSubchannel ? [] : try await database.subchannels(of: channel.id!).filter { context.can(.view, channel: $0) }
         let mirrors = context.principal.can(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID)
             ? try await database.mirrors(channelID: channel.id!).map(\.name) : []
-        let policy = try await channel.policyID.asyncMap { try await database.policy(id: $0)?.name } ?? nil
+        // A policy's name is for those who may view the organisation's policies (a public channel is seen by anyone).
+        let policy = context.principal.can(.view, on: .policies, in: channel.orgID)
+            ? try await channel.policyID.asyncMap { try await database.policy(id: $0)?.name } ?? nil : nil
         return ChannelJSON(
             channel, org: org?.name ?? "", parent: parent?.fullName, subchannels: subs.map(\.fullName), mirrors: mirrors, policy: policy,
             baseURL: services.baseURL(for: request))
@@ -188,11 +190,15 @@ struct APIController {
         let body = try await body(request, context, as: UpdateChannelBody.self)
         let input = ChannelInput(
             name: channel.name, description: body.description ?? channel.description, privacy: body.privacy ?? channel.privacy)
-        var updated = try await database.updateChannel(id: channel.id!, input: input, by: context.auditActor)
-        if let name = body.policy {
-            let policyID = try await MirrorCreation.policyID(named: name, in: channel, services: services)
+        // Everything is checked before anything is written, so a bad field changes nothing.
+        let errors = input.validate(checkName: false)
+        if !errors.isEmpty { throw StoreError.invalid(errors) }
+        let policyID = try await body.policy.asyncMap { try await MirrorCreation.policyID(named: $0, in: channel, services: services) }
+        var updated = channel
+        if let policyID {
             updated = try await database.setChannelPolicy(channelID: channel.id!, policyID: policyID, by: context.auditActor)
         }
+        updated = try await database.updateChannel(id: channel.id!, input: input, by: context.auditActor)
         return try APIResponse.json(try await channelJSON(updated, request, context))
     }
 

@@ -235,15 +235,18 @@ struct ChannelsController {
             formPrivacy: ChannelFormPage.privacyOptions(selected: input.privacy),
             errors: FieldErrors(errors))
         if tab == "settings" {
-            let policies = try await database.policies(org: channel.orgID)
+            let policies = context.principal.can(.view, on: .policies, in: channel.orgID) ? try await database.policies(org: channel.orgID) : []
             let applied = policies.first { $0.id == channel.policyID }
             page.policyOptions = [SelectOption(value: "", label: "No policy (mirror everything the filters keep)", selected: applied == nil)]
                 + policies.map { SelectOption(value: String($0.id!), label: $0.name, selected: $0.id == channel.policyID) }
-            page.policyName = applied?.name
+            // Only those who may view the organisation's policies learn which one applies.
             if let applied, context.principal.can(.view, on: .policies, in: channel.orgID) {
+                page.policyName = applied.name
                 page.policyURL = SitePath.policy(orgName, applied.id!)
             }
-            page.policyFormURL = SitePath.channel(channel.fullName, "policy")
+            if context.principal.can(.view, on: .policies, in: channel.orgID) {
+                page.policyFormURL = SitePath.channel(channel.fullName, "policy")
+            }
             page.policyError = policyError
         }
         return try services.renderer.response("channel", page, status: status)
@@ -252,6 +255,7 @@ struct ChannelsController {
     /// Applies a policy of the channel's organisation to the channel's mirrors, or none.
     @Sendable func setPolicy(_ request: Request, context: DepotContext) async throws -> Response {
         let channel = try await channel(context, .edit)
+        try context.require(.view, on: .policies, in: channel.orgID, what: "policy")
         let value = context.form.text("policy")
         let input = ChannelInput(name: channel.name, description: channel.description, privacy: channel.privacy)
         func failed(_ message: String) async throws -> Response {

@@ -16,6 +16,7 @@ struct DependencyReportController {
         }
         router.get("/api/v1/mirrors/:id/runs/:run/dependency-report", use: { try await api($0, $1, csv: false) })
         router.get("/api/v1/mirrors/:id/runs/:run/dependency-report.csv", use: { try await api($0, $1, csv: true) })
+        router.get("/api/v1/mirrors/:id/dependency-report", use: latest)
     }
 
     /// Where a run's report can be downloaded from its pages, when the run made one.
@@ -41,8 +42,26 @@ struct DependencyReportController {
         return try await report(context, mirror: mirror, csv: csv)
     }
 
+    /// `GET /api/v1/mirrors/{id}/dependency-report?format=csv|json`: the newest run's report.
+    @Sendable func latest(_ request: Request, _ context: DepotContext) async throws -> Response {
+        let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
+        guard format == "json" || format == "csv" else { throw AppError.badRequest("format is csv or json.") }
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let mirror = try await database.mirror(id: id), let channel = try await database.channel(id: mirror.channelID) else {
+            throw AppError.notFound("mirror")
+        }
+        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
+        guard let runID = try await database.latestReportRun(mirrorID: id) else {
+            throw AppError.notFound("dependency report (no run of this mirror applied a policy that allows by MatchSpec with Include dependencies)")
+        }
+        return try await report(context, mirror: mirror, runID: runID, csv: format == "csv")
+    }
+
     func report(_ context: DepotContext, mirror: MirrorRecord, csv: Bool) async throws -> Response {
-        let runID = try context.parameters.require("run", as: Int64.self)
+        try await report(context, mirror: mirror, runID: try context.parameters.require("run", as: Int64.self), csv: csv)
+    }
+
+    func report(_ context: DepotContext, mirror: MirrorRecord, runID: Int64, csv: Bool) async throws -> Response {
         guard let run = try await database.run(id: runID), run.mirrorID == mirror.id else { throw AppError.notFound("run") }
         guard let json = try await database.runReport(runID: runID) else {
             throw AppError.notFound("dependency report (this run's policy does not allow by MatchSpec with Include dependencies)")

@@ -150,8 +150,8 @@ struct MirrorsController {
                 page.policyURL = SitePath.policy(org.name, policy.id!)
             }
         }
-        if let latest, try await database.runReport(runID: latest.id!) != nil {
-            let links = DependencyReportController.links(channel: channel.fullName, mirrorID: mirror.id!, runID: latest.id!)
+        if let reportRun = try await database.latestReportRun(mirrorID: mirror.id!) {
+            let links = DependencyReportController.links(channel: channel.fullName, mirrorID: mirror.id!, runID: reportRun)
             page.reportJSONURL = links.json
             page.reportCSVURL = links.csv
         }

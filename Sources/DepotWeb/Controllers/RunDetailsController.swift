@@ -47,10 +47,17 @@ struct RunDetailsController {
         }
         let modes = try await database.modeCounts(mirrorID: mirror.id!)
 
-        let page = RunDetailsPage(
+        var page = RunDetailsPage(
             site: Site(context: context, section: "channels"), channel: channel.fullName, mirror: mirror, run: run, modes: modes,
             summary: summary, filter: .init(reason: reason, detail: detail, search: search),
             list: .init(items: items, total: total, page: pageNumber, pageSize: pageSize))
+        page.policyName = run.policyName
+        page.dependencyCount = run.dependencyCount
+        if try await database.hasRunReport(runID: run.id!) {
+            let links = DependencyReportController.links(channel: channel.fullName, mirrorID: mirror.id!, runID: run.id!)
+            page.reportCSVURL = links.csv
+            page.reportJSONURL = links.json
+        }
         return try services.renderer.response("run-details", page)
     }
 }

@@ -141,7 +141,8 @@ struct ChannelPage: Sendable {
     var policyOptions: [SelectOption] = []
     var policyName: String?
     var policyURL: String?
-    var policyFormURL = ""
+    /// Nil when the caller may not view the organisation's policies (no policy form then).
+    var policyFormURL: String?
     var policyError: String?
     let errors: FieldErrors
 }

@@ -84,6 +84,11 @@ struct RunDetailsPage: Sendable {
     let showing: String
     let previousURL: String?
     let nextURL: String?
+    /// The policy the run applied, how many packages it kept only as dependencies, and the report's links.
+    var policyName: String?
+    var dependencyCount = 0
+    var reportCSVURL: String?
+    var reportJSONURL: String?
 }
 
 extension RunDetailsPage {
