@@ -177,3 +177,28 @@ import Testing
         #expect(plan.contains("run_filtered_on_run_reason_detail"), "\(plan)")
     }
 }
+
+@Suite struct RunRetentionTests {
+    @Test func onlyTheNewestRunsKeepTheirFilteredListsAndReports() async throws {
+        let database = try TestDatabase().database
+        let org = try await database.createOrg(name: "acme", by: .system)
+        let channel = try await database.createChannel(org: org.id!, parent: nil, input: ChannelInput(name: "main", description: "", privacy: "public"), by: .system)
+        let mirror = try await database.createMirror(
+            MirrorRecord(channelID: channel.id!, name: "up", type: "conda", mode: "active", sourceURL: "http://127.0.0.1:9/c", subdirs: ["noarch"], cron: "0 0 1 * *"),
+            by: .system)
+        var runs: [Int64] = []
+        for _ in 0..<(AppDatabase.runsWithDetails + 2) {
+            let run = try await database.enqueueRun(mirrorID: mirror.id!, trigger: "test")
+            try await database.recordFiltered([FilteredRecord(runID: run.id!, subdir: "noarch", filename: "x.conda", reason: "not_allowed", detail: "")])
+            try await database.saveRunReport(runID: run.id!, report: "{}")
+            try await database.finishRun(id: run.id!, status: .completed, error: nil, counts: AppDatabase.RunCounts())
+            runs.append(run.id!)
+        }
+        #expect(try await database.filtered(runID: runs[0]).isEmpty)
+        #expect(try await database.filtered(runID: runs[1]).isEmpty)
+        #expect(try await database.runReport(runID: runs[1]) == nil)
+        #expect(try await database.filtered(runID: runs[2]).count == 1)
+        #expect(try await database.runReport(runID: runs.last!) == "{}")
+        #expect(try await database.run(id: runs[0]) != nil)
+    }
+}

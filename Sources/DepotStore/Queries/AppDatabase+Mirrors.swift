@@ -102,6 +102,9 @@ extension AppDatabase {
         public init() {}
     }
 
+    /// How many of a mirror's newest runs keep their filtered-package lists and dependency reports.
+    public static let runsWithDetails = 20
+
     public func finishRun(id: Int64, status: RunStatus, error: String?, counts: RunCounts) async throws {
         try await writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { return }
@@ -117,6 +120,12 @@ extension AppDatabase {
             run.policyName = counts.policyName
             run.dependencyCount = counts.dependencies
             try run.update(db)
+            // Each run's filtered list and dependency report are kept for the newest runs only; the counts stay.
+            for table in ["run_filtered", "run_reports"] {
+                try db.execute(
+                    sql: "DELETE FROM \(table) WHERE runID IN (SELECT id FROM mirror_runs WHERE mirrorID = ? ORDER BY id DESC LIMIT -1 OFFSET ?)",
+                    arguments: [run.mirrorID, Self.runsWithDetails])
+            }
             let description: String
             switch status {
             case .stopped:
