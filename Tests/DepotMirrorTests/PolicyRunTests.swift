@@ -18,6 +18,22 @@ import Testing
         ])
     }
 
+    /// A fixture, an upstream with `publishUpstream`'s packages, channel `main` (with a policy allowing
+    /// `allow`, when given) and a linux-64 + noarch mirror of the upstream.
+    func withMirror(
+        allow: [String]?, _ body: @escaping @Sendable (MirrorFixture, FakeUpstream, ChannelRecord, MirrorRecord) async throws -> Void
+    ) async throws {
+        let f = try await MirrorFixture()
+        let upstream = FakeUpstream()
+        try publishUpstream(upstream)
+        try await upstream.serve { url in
+            let channel = try await f.channel("main")
+            if let allow { try await applyPolicy(f, to: channel, allow: allow) }
+            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
+            try await body(f, upstream, channel, mirror)
+        }
+    }
+
     func applyPolicy(_ f: MirrorFixture, to channel: ChannelRecord, allow: [String]) async throws {
         let valid = try PolicyInput(name: "p", allow: allow, includeDependencies: true).validate().get()
         let policy = try await f.database.createPolicy(org: f.org.id!, valid, by: .system)
@@ -25,13 +41,7 @@ import Testing
     }
 
     @Test func keepsAllowedPackagesAndTheirDependenciesAcrossSubdirsAndSavesAReport() async throws {
-        let f = try await MirrorFixture()
-        let upstream = FakeUpstream()
-        try publishUpstream(upstream)
-        try await upstream.serve { url in
-            let channel = try await f.channel("main")
-            try await applyPolicy(f, to: channel, allow: ["app"])
-            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
+        try await withMirror(allow: ["app"]) { f, upstream, channel, mirror in
             let run = try await f.run(mirror)
             #expect(run.status == "completed")
             #expect(run.policyName == "p" && run.dependencyCount == 1)
@@ -49,13 +59,7 @@ import Testing
     }
 
     @Test func aSubdirThatCannotBeReadAppliesNothing() async throws {
-        let f = try await MirrorFixture()
-        let upstream = FakeUpstream()
-        try publishUpstream(upstream)
-        try await upstream.serve { url in
-            let channel = try await f.channel("main")
-            try await applyPolicy(f, to: channel, allow: ["app"])
-            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
+        try await withMirror(allow: ["app"]) { f, upstream, channel, mirror in
             #expect(try await f.run(mirror).status == "completed")
             upstream.behave("linux-64/repodata.json", .status(503))
             let second = try await f.run(mirror)
@@ -69,13 +73,7 @@ import Testing
     }
 
     @Test func aStray304IsAFailureNotAnEmptyIndex() async throws {
-        let f = try await MirrorFixture()
-        let upstream = FakeUpstream()
-        try publishUpstream(upstream)
-        try await upstream.serve { url in
-            let channel = try await f.channel("main")
-            try await applyPolicy(f, to: channel, allow: ["app", "extra"])
-            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
+        try await withMirror(allow: ["app", "extra"]) { f, upstream, channel, mirror in
             #expect(try await f.run(mirror).status == "completed")
             upstream.behave("linux-64/repodata.json.zst", .status(304))
             let second = try await f.run(mirror)
@@ -86,12 +84,7 @@ import Testing
     }
 
     @Test func removingThePolicyBringsEverythingBackAtTheNextRun() async throws {
-        let f = try await MirrorFixture()
-        let upstream = FakeUpstream()
-        try publishUpstream(upstream)
-        try await upstream.serve { url in
-            let channel = try await f.channel("main")
-            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
+        try await withMirror(allow: nil) { f, upstream, channel, mirror in
             // A run without a policy stores validators; the policy run must not be fooled by them, nor leave them.
             #expect(try await f.run(mirror).status == "completed")
             try await applyPolicy(f, to: channel, allow: ["app"])
@@ -105,15 +98,9 @@ import Testing
     }
 
     @Test func aMirrorsOwnPolicyOverridesTheChannels() async throws {
-        let f = try await MirrorFixture()
-        let upstream = FakeUpstream()
-        try publishUpstream(upstream)
-        try await upstream.serve { url in
-            let channel = try await f.channel("main")
-            try await applyPolicy(f, to: channel, allow: ["app"])
+        try await withMirror(allow: ["app"]) { f, upstream, channel, mirror in
             let own = try await f.database.createPolicy(
                 org: f.org.id!, try PolicyInput(name: "own", allow: ["extra"]).validate().get(), by: .system)
-            let mirror = try await f.mirror(channel, url: url, subdirs: ["linux-64", "noarch"])
             _ = try await f.database.updateMirror(
                 id: mirror.id!, name: mirror.name, sourceURL: nil, subdirs: mirror.subdirList, cron: mirror.cron, nextRunAt: nil,
                 policyID: .some(own.id), by: .system)

@@ -365,20 +365,8 @@ class CondaTest(fixtures.DepotSteps):
         ]
 
     def report_failure(self) -> None:
-        if self.depot is not None:
-            log = self.depot.log()
-            lines = log.splitlines()
-            if len(lines) > 400:
-                lines = [f"… ({len(lines) - 400} earlier lines in {self.depot.log_path})"] + lines[-400:]
-            print("---- depot log ----")
-            print("\n".join(lines))
-        if self.upstream is not None:
-            print("---- upstream requests ----")
-            print(self.upstream.describe())
+        super().report_failure()
         print("----")
-
-    def cleanup(self) -> None:
-        self.stop_servers()
 
 
 def main() -> int:

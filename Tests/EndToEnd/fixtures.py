@@ -1169,6 +1169,21 @@ class DepotSteps:
         check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
         return answer
 
+    def report_failure(self) -> None:
+        """Prints the last 400 lines of the Depot log and the upstream's request counts."""
+        if self.depot is not None:
+            lines = self.depot.log().splitlines()
+            if len(lines) > 400:
+                lines = [f"… ({len(lines) - 400} earlier lines in {self.depot.log_path})"] + lines[-400:]
+            print("---- depot log ----")
+            print("\n".join(lines))
+        if self.upstream is not None:
+            print("---- upstream requests ----")
+            print(self.upstream.describe())
+
+    def cleanup(self) -> None:
+        self.stop_servers()
+
     def stop_servers(self) -> None:
         for server in (self.depot, self.upstream):
             if server is None:

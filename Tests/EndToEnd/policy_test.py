@@ -264,18 +264,6 @@ class PolicyTest(fixtures.DepotSteps):
             ("SIGTERM exits 0", self.step_shutdown),
         ]
 
-    def report_failure(self) -> None:
-        if self.depot is not None:
-            lines = self.depot.log().splitlines()
-            print("---- depot log ----")
-            print("\n".join(lines[-300:]))
-        if self.upstream is not None:
-            print("---- upstream requests ----")
-            print(self.upstream.describe())
-
-    def cleanup(self) -> None:
-        self.stop_servers()
-
 
 def main() -> int:
     return fixtures.run_main("policy", __doc__, "depot-policy-e2e-", lambda args, tmp: PolicyTest(args.binary, tmp))

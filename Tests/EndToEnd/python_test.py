@@ -547,15 +547,8 @@ class PythonTest(fixtures.DepotSteps):
         ]
 
     def report_failure(self) -> None:
-        if self.depot is not None:
-            lines = self.depot.log().splitlines()
-            if len(lines) > 400:
-                lines = [f"… ({len(lines) - 400} earlier lines in {self.depot.log_path})"] + lines[-400:]
-            print("---- depot log ----")
-            print("\n".join(lines))
+        super().report_failure()
         if self.upstream is not None:
-            print("---- upstream requests ----")
-            print(self.upstream.describe())
             with self.upstream._lock:
                 formats = {p: list(f) for p, f in self.upstream.formats.items()}
             print("---- upstream index pages answered as ----")
