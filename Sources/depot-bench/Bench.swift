@@ -18,6 +18,7 @@ struct Bench {
         if only == nil || only == "publish" { try await publish(records: records) }
         if only == nil || only == "sync" { try await sync(packages: packages) }
         if only == nil || only == "passive-index" { try await passiveIndex(records: records) }
+        if only == nil || only == "policy" { try policy(records: records) }
         if only == nil || only == "python-index" {
             try await pythonIndex(projects: Int(value(of: "--projects", in: args) ?? "") ?? 5_000)
         }
