@@ -169,11 +169,6 @@ public struct PolicyEvaluator {
     /// noarch (a noarch package's dependencies may be in any mirrored subdir). Nil for virtual packages (`__glibc`).
     mutating func resolve(_ entry: String, from subdir: String) -> Int32? {
         if entry.hasPrefix("__") { return nil }
-        if entry.utf8.count > PolicyInput.maxSpecLength {
-            let id = Int32(groups.count)
-            groups.append(Group(spec: String(entry.prefix(80)) + "…", matches: [], unresolved: "the spec is longer than \(PolicyInput.maxSpecLength) characters"))
-            return id
-        }
         let pool = subdir == "noarch" ? "*" : subdir
         let poolNumber: Int
         if let known = pools[pool] {
@@ -182,14 +177,20 @@ public struct PolicyEvaluator {
             poolNumber = pools.count
             pools[pool] = poolNumber
         }
-        var cached = entries[entry]
-        if let id = cached?.groups[safe: poolNumber], id >= 0 { return id }
-        if cached == nil {
-            cached = (Result { () throws(MatchSpecError) in try MatchSpec(entry) }, [])
-        }
-        let parsed = cached!.spec
+        // An over-long entry is not parsed at all (it is cached as a failure like any unreadable spec).
+        let tooLong = entry.utf8.count > PolicyInput.maxSpecLength
+        var cached = entries[entry] ?? (
+            tooLong
+                ? .failure(MatchSpecError(spec: entry, position: PolicyInput.maxSpecLength, message: "longer than \(PolicyInput.maxSpecLength) characters"))
+                : Result { () throws(MatchSpecError) in try MatchSpec(entry) },
+            [])
+        if poolNumber < cached.groups.count, cached.groups[poolNumber] >= 0 { return cached.groups[poolNumber] }
         let group: Group
-        switch parsed {
+        switch cached.spec {
+        case .failure where tooLong:
+            group = Group(
+                spec: String(entry.prefix(80)) + "…", matches: [],
+                unresolved: "the spec is longer than \(PolicyInput.maxSpecLength) characters")
         case .failure(let error):
             group = Group(spec: entry, matches: [], unresolved: "the spec cannot be read: \(error.message)")
         case .success(let spec) where spec.exactName == nil:
@@ -226,8 +227,8 @@ public struct PolicyEvaluator {
         }
         let id = Int32(groups.count)
         groups.append(group)
-        if cached!.groups.count <= poolNumber { cached!.groups.append(contentsOf: repeatElement(-1, count: poolNumber + 1 - cached!.groups.count)) }
-        cached!.groups[poolNumber] = id
+        if cached.groups.count <= poolNumber { cached.groups.append(contentsOf: repeatElement(-1, count: poolNumber + 1 - cached.groups.count)) }
+        cached.groups[poolNumber] = id
         entries[entry] = cached
         return id
     }
@@ -302,8 +303,4 @@ public struct PolicyEvaluator {
         }
         return DependencyReport(rules: rules, truncated: truncated)
     }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }

@@ -36,14 +36,8 @@ struct CondaMirrorRun: RunSteps {
             try await database.clearUpstreamState(mirrorID: mirrorID)
             // A policy looks at every subdir at once (dependencies cross into noarch), so all indexes are read first.
             var reads: [SubdirRead] = []
-            for subdir in mirror.subdirList {
-                try Task.checkCancellation()
-                do {
-                    reads.append(try await readSubdir(subdir, source: source, conditional: false))
-                } catch let failure as SubdirFailure {
-                    failures.append("\(subdir): \(failure.message)")
-                    logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
-                }
+            try await eachSubdir(failures: &failures) { subdir in
+                reads.append(try await readSubdir(subdir, source: source, conditional: false))
             }
             // Dependencies cross subdirs, so a subdir that could not be read leaves the others unknowable:
             // nothing is applied and the channel keeps serving what it had.
@@ -58,15 +52,9 @@ struct CondaMirrorRun: RunSteps {
                 failures.append("nothing was applied: the policy needs every subdir's index")
             }
         } else {
-            for subdir in mirror.subdirList {
-                try Task.checkCancellation()
-                do {
-                    let read = try await readSubdir(subdir, source: source, conditional: true)
-                    changed = try await applySubdir(read, counts: &counts) || changed
-                } catch let failure as SubdirFailure {
-                    failures.append("\(subdir): \(failure.message)")
-                    logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
-                }
+            try await eachSubdir(failures: &failures) { subdir in
+                let read = try await readSubdir(subdir, source: source, conditional: true)
+                changed = try await applySubdir(read, counts: &counts) || changed
             }
         }
         // `noarch` always exists, empty when nothing is in it.
@@ -78,6 +66,20 @@ struct CondaMirrorRun: RunSteps {
             try await engine.publisher.publishChanneldata(channelID: mirror.channelID)
         }
         return failures
+    }
+
+    /// Runs `body` for each mirrored subdir; a subdir that fails is recorded in `failures` (and logged) and
+    /// the others go on. Stopping ends the loop.
+    func eachSubdir(failures: inout [String], _ body: (String) async throws -> Void) async throws {
+        for subdir in mirror.subdirList {
+            try Task.checkCancellation()
+            do {
+                try await body(subdir)
+            } catch let failure as SubdirFailure {
+                failures.append("\(subdir): \(failure.message)")
+                logger.warning("subdir failed", metadata: ["subdir": "\(subdir)", "error": "\(failure.message)"])
+            }
+        }
     }
 
     /// The mirror's policy (its own, else its channel's), parsed; a rule that no longer parses fails the run
