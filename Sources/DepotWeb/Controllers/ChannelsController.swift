@@ -234,19 +234,17 @@ struct ChannelsController {
             formDescription: input.description,
             formPrivacy: ChannelFormPage.privacyOptions(selected: input.privacy),
             errors: FieldErrors(errors))
-        if tab == "settings" {
-            let policies = context.principal.can(.view, on: .policies, in: channel.orgID) ? try await database.policies(org: channel.orgID) : []
+        // Only those who may view the organisation's policies learn which one applies, or may choose one.
+        if tab == "settings", context.principal.can(.view, on: .policies, in: channel.orgID) {
+            let policies = try await database.policies(org: channel.orgID)
             let applied = policies.first { $0.id == channel.policyID }
             page.policyOptions = [SelectOption(value: "", label: "No policy (mirror everything the filters keep)", selected: applied == nil)]
                 + policies.map { SelectOption(value: String($0.id!), label: $0.name, selected: $0.id == channel.policyID) }
-            // Only those who may view the organisation's policies learn which one applies.
-            if let applied, context.principal.can(.view, on: .policies, in: channel.orgID) {
+            if let applied {
                 page.policyName = applied.name
                 page.policyURL = SitePath.policy(orgName, applied.id!)
             }
-            if context.principal.can(.view, on: .policies, in: channel.orgID) {
-                page.policyFormURL = SitePath.channel(channel.fullName, "policy")
-            }
+            page.policyFormURL = SitePath.channel(channel.fullName, "policy")
             page.policyError = policyError
         }
         return try services.renderer.response("channel", page, status: status)

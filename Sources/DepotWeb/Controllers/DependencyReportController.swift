@@ -26,19 +26,14 @@ struct DependencyReportController {
     }
 
     @Sendable func page(_ request: Request, _ context: DepotContext, csv: Bool) async throws -> Response {
-        let channel = try await services.channel(fromPath: context)
-        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
-        let mirrorID = try context.parameters.require("id", as: Int64.self)
-        guard let mirror = try await database.mirror(id: mirrorID), mirror.channelID == channel.id else { throw AppError.notFound("mirror") }
-        return try await report(context, mirror: mirror, csv: csv)
+        // The mirror page's own checks.
+        let mirrors = MirrorsController(services: services)
+        let (channel, _) = try await mirrors.channel(context, .view)
+        return try await report(context, mirror: try await mirrors.mirror(context, channel: channel), csv: csv)
     }
 
     @Sendable func api(_ request: Request, _ context: DepotContext, csv: Bool) async throws -> Response {
-        let id = try context.parameters.require("id", as: Int64.self)
-        guard let mirror = try await database.mirror(id: id), let channel = try await database.channel(id: mirror.channelID) else {
-            throw AppError.notFound("mirror")
-        }
-        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
+        let (mirror, _) = try await MirrorAPIController(services: services).mirror(context, .view)
         return try await report(context, mirror: mirror, csv: csv)
     }
 
@@ -46,12 +41,8 @@ struct DependencyReportController {
     @Sendable func latest(_ request: Request, _ context: DepotContext) async throws -> Response {
         let format = request.uri.queryParameters["format"].map(String.init) ?? "json"
         guard format == "json" || format == "csv" else { throw AppError.badRequest("format is csv or json.") }
-        let id = try context.parameters.require("id", as: Int64.self)
-        guard let mirror = try await database.mirror(id: id), let channel = try await database.channel(id: mirror.channelID) else {
-            throw AppError.notFound("mirror")
-        }
-        try context.require(.view, on: channel.isSubchannel ? .subchannelMirrors : .channelMirrors, in: channel.orgID, what: "mirror")
-        guard let runID = try await database.latestReportRun(mirrorID: id) else {
+        let (mirror, _) = try await MirrorAPIController(services: services).mirror(context, .view)
+        guard let runID = try await database.latestReportRun(mirrorID: mirror.id!) else {
             throw AppError.notFound("dependency report (no run of this mirror applied a policy that allows by MatchSpec with Include dependencies)")
         }
         return try await report(context, mirror: mirror, runID: runID, csv: format == "csv")

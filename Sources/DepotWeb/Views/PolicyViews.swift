@@ -27,34 +27,20 @@ struct PolicyPage: Sendable {
     let policiesURL: String
     let name: String
     let description: String
-    let allow: [String]
-    let block: [String]
-    let includeDependencies: Bool
-    let licenseBlock: [String]
-    let blockMissingLicense: Bool
-    let coolingOffDays: Int?
-    let excludeBefore: String?
-    let subdirs: [String]
+    /// Shown as stored; the template reads its fields inside `{{#rules}}`.
+    let rules: PolicyRules
     let usedBy: [String]
     let editURL: String?
     let deleteURL: String?
 
     init(site: Site, org: OrgRecord, policy: PolicyRecord, usedBy: [String], canEdit: Bool, canDelete: Bool) {
-        let rules = policy.decodedRules
         self.site = site
         title = "Policy \(policy.name)"
         orgName = org.name
         policiesURL = SitePath.org(org.name, "policies")
         name = policy.name
         description = policy.description
-        allow = rules.allow
-        block = rules.block
-        includeDependencies = rules.includeDependencies
-        licenseBlock = rules.licenseBlock
-        blockMissingLicense = rules.blockMissingLicense
-        coolingOffDays = rules.coolingOffDays
-        excludeBefore = rules.excludeBefore
-        subdirs = rules.subdirs
+        rules = policy.decodedRules
         self.usedBy = usedBy
         editURL = canEdit ? SitePath.policy(org.name, policy.id!) + "/edit" : nil
         deleteURL = canDelete ? SitePath.policy(org.name, policy.id!) + "/delete" : nil
