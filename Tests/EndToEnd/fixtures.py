@@ -1169,6 +1169,18 @@ class DepotSteps:
         check(status == 201, f"{method} {path} {short(body)} answered {status}: {short(answer)}")
         return answer
 
+    def run_details(self, mirror_id: str) -> dict:
+        """View Details (GET …/runs/<run>/details) of the mirror's newest run."""
+        status, runs = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}/runs")
+        check(status == 200 and isinstance(runs, dict) and runs.get("items"),
+              f"GET /api/v1/mirrors/{mirror_id}/runs answered {status}: {short(runs)}")
+        run_id = runs["items"][0].get("id")
+        check(run_id is not None, f"runs[0] has no id: {short(runs)}")
+        path = f"/api/v1/mirrors/{q(mirror_id)}/runs/{q(str(run_id))}/details"
+        status, details = self.api("GET", path)
+        check(status == 200 and isinstance(details, dict), f"GET {path} answered {status}: {short(details)}")
+        return details
+
     def report_failure(self) -> None:
         """Prints the last 400 lines of the Depot log and the upstream's request counts."""
         if self.depot is not None:

@@ -184,11 +184,9 @@ class PolicyTest(fixtures.DepotSteps):
             raise StepFailure(f"rattler solved {spec!r}, which the policy leaves out")
 
     def step_details(self) -> None:
-        status, runs = self.api("GET", f"/api/v1/mirrors/{self.mirror_id}/runs")
-        check(status == 200, f"runs answered {status}")
-        self.run_id = str(runs["items"][0]["id"])
-        status, details = self.api("GET", f"/api/v1/mirrors/{self.mirror_id}/runs/{self.run_id}/details")
-        check(status == 200, f"details answered {status}: {short(details)}")
+        details = self.run_details(self.mirror_id)
+        run = details["run"]
+        self.run_id = str(run["id"])
         by_reason = details.get("filtered_by_reason", {})
         check(by_reason == {"blocked_by_rule": 1, "license": 1, "not_allowed": 2},
               f"filtered by reason: {by_reason}")
@@ -198,7 +196,7 @@ class PolicyTest(fixtures.DepotSteps):
         check(rows["depot-lib-1.0-0.tar.bz2"]["detail"] == "depot-lib <2", f"blocked row: {rows.get('depot-lib-1.0-0.tar.bz2')}")
         check("AGPL" in rows["depot-copyleft-1.0-h0_0.conda"]["detail"], f"licence row: {rows.get('depot-copyleft-1.0-h0_0.conda')}")
         check(rows["depot-zlib-2.0-h0_0.conda"]["reason"] == "not_allowed", f"zlib 2.0 row: {rows.get('depot-zlib-2.0-h0_0.conda')}")
-        check(runs["items"][0].get("policy") == "curated", f"the run does not name its policy: {short(runs['items'][0])}")
+        check(run.get("policy") == "curated", f"the run does not name its policy: {short(run)}")
 
     def step_dependency_report(self) -> None:
         status, headers, body = self.download(f"/api/v1/mirrors/{self.mirror_id}/runs/{self.run_id}/dependency-report")

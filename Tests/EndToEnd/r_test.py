@@ -217,17 +217,6 @@ class RTest(fixtures.DepotSteps):
         raise StepFailure(f"run {run_id} of mirror {mirror_id} not completed within {MIRROR_TIMEOUT} s; "
                           f"last answer {short(last, 2000)}")
 
-    def run_details(self, mirror_id: str) -> dict:
-        status, runs = self.api("GET", f"/api/v1/mirrors/{q(mirror_id)}/runs")
-        check(status == 200 and isinstance(runs, dict) and runs.get("items"),
-              f"GET /api/v1/mirrors/{mirror_id}/runs answered {status}: {short(runs)}")
-        run_id = runs["items"][0].get("id")
-        check(run_id is not None, f"runs[0] has no id: {short(runs)}")
-        path = f"/api/v1/mirrors/{q(mirror_id)}/runs/{q(str(run_id))}/details"
-        status, details = self.api("GET", path)
-        check(status == 200 and isinstance(details, dict), f"GET {path} answered {status}: {short(details)}")
-        return details
-
     def get(self, url: str) -> tuple[int, dict[str, str], bytes]:
         return http_request(url)
 
